@@ -1,0 +1,93 @@
+import Crypto
+import Foundation
+
+/// The FC 2016-08-15 request signature: HMAC-SHA256 over a canonical string, Base64 encoded.
+package enum FCSignature {
+    /// The request parts a signature covers. Header names must be lower-case.
+    package struct Request: Sendable {
+        package var method: String
+        /// The path as sent, percent-encoded, without the query string.
+        package var rawPath: String
+        package var rawQuery: String?
+        package var headers: [(name: String, value: String)]
+
+        package init(method: String, rawPath: String, rawQuery: String?, headers: [(name: String, value: String)]) {
+            self.method = method
+            self.rawPath = rawPath
+            self.rawQuery = rawQuery
+            self.headers = headers.map { ($0.name.lowercased(), $0.value) }
+        }
+
+        package func header(_ name: String) -> String? {
+            headers.first { $0.name == name }?.value
+        }
+
+        package var decodedPath: String { rawPath.removingPercentEncoding ?? rawPath }
+
+        package var isProxy: Bool { decodedPath.hasPrefix("/2016-08-15/proxy/") }
+    }
+
+    /// `x-fc-*` headers, lower-cased, sorted, each as `key:value\n`.
+    package static func canonicalHeaders(_ request: Request) -> String {
+        request.headers
+            .filter { $0.name.hasPrefix("x-fc-") }
+            .sorted { $0.name < $1.name }
+            .map { "\($0.name):\($0.value)\n" }
+            .joined()
+    }
+
+    /// The decoded path; for HTTP-trigger paths also the sorted `key=value` query lines.
+    package static func canonicalResource(_ request: Request) -> String {
+        let path = request.decodedPath
+        guard request.isProxy else { return path }
+        let lines = FormQuery.pairs(request.rawQuery ?? "").map { "\($0.key)=\($0.value)" }.sorted {
+            Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8))
+        }
+        return path + "\n" + lines.joined(separator: "\n")
+    }
+
+    package static func stringToSign(_ request: Request) -> String {
+        [
+            request.method.uppercased(),
+            request.header("content-md5") ?? "",
+            request.header("content-type") ?? "",
+            request.header("date") ?? "",
+            canonicalHeaders(request) + canonicalResource(request),
+        ].joined(separator: "\n")
+    }
+
+    package static func signature(_ stringToSign: String, secret: String) -> String {
+        let key = SymmetricKey(data: Data(secret.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key)
+        return Data(mac).base64EncodedString()
+    }
+
+    /// The value of the `Authorization` header for a request.
+    package static func authorization(_ request: Request, accessKeyId: String, secret: String) -> String {
+        "FC \(accessKeyId):\(signature(stringToSign(request), secret: secret))"
+    }
+
+    /// Compares two strings in time that depends only on their lengths.
+    package static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for index in 0..<max(x.count, y.count) {
+            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
+        }
+        return difference == 0
+    }
+}
+
+/// `application/x-www-form-urlencoded` query decoding (`+` is a space), as Python's `parse_qsl`.
+package enum FormQuery {
+    package static func pairs(_ query: String) -> [(key: String, value: String)] {
+        query.split(separator: "&", omittingEmptySubsequences: true).map { part in
+            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            }
+            return (decode(pieces[0]), pieces.count > 1 ? decode(pieces[1]) : "")
+        }
+    }
+}

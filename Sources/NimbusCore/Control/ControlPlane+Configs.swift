@@ -1,0 +1,110 @@
+extension ControlPlane {
+    /// Stores a provision, on-demand or async-invoke config after checking its fields and its function.
+    package func putConfig(
+        _ kind: FunctionConfigRecord.Kind, for target: QualifiedFunction, _ fields: [String: JSONValue]
+    ) async throws(NimbusError) -> FunctionConfigRecord {
+        _ = try await function(target.functionName, service: target.serviceName)
+        try Self.validateQualifier(target.qualifier, for: kind)
+        let kept = try Self.validatedFields(kind, fields)
+        let time = Self.wholeSeconds(now())
+        let existing = try await store.config(kind, for: target)
+        let record = FunctionConfigRecord(
+            kind: kind, serviceName: target.serviceName, qualifier: target.qualifier,
+            functionName: target.functionName, fields: kept,
+            createdTime: existing?.createdTime ?? time, lastModifiedTime: time)
+        try await store.putConfig(record)
+        return record
+    }
+
+    package func config(_ kind: FunctionConfigRecord.Kind, for target: QualifiedFunction) async throws(NimbusError)
+        -> FunctionConfigRecord?
+    {
+        _ = try await function(target.functionName, service: target.serviceName)
+        return try await store.config(kind, for: target)
+    }
+
+    package func deleteConfig(_ kind: FunctionConfigRecord.Kind, for target: QualifiedFunction)
+        async throws(NimbusError) -> Bool
+    {
+        _ = try await function(target.functionName, service: target.serviceName)
+        return try await store.deleteConfig(kind, for: target)
+    }
+
+    package func listConfigs(_ kind: FunctionConfigRecord.Kind, filter: FunctionConfigFilter, _ page: PageQuery)
+        async throws(NimbusError) -> Page<FunctionConfigRecord>
+    {
+        try await store.listConfigs(kind, filter: filter, page)
+    }
+
+    /// Provisioned instances attach to LATEST or an alias, never to a fixed version (as in FC).
+    static func validateQualifier(_ qualifier: String, for kind: FunctionConfigRecord.Kind) throws(NimbusError) {
+        if qualifier == "LATEST" { return }
+        if qualifier.allSatisfy(\.isNumber) {
+            guard kind != .provision else {
+                throw .invalidArgument(
+                    "provisioned instances need qualifier LATEST or an alias, not version \(qualifier)")
+            }
+            return
+        }
+        try Validation.resourceName(qualifier, field: "qualifier")
+    }
+
+    static func validatedFields(_ kind: FunctionConfigRecord.Kind, _ fields: [String: JSONValue]) throws(NimbusError)
+        -> [String: JSONValue]
+    {
+        switch kind {
+        case .provision:
+            let target = try integer(fields, "target", 0...10000, required: true)
+            var kept: [String: JSONValue] = ["target": .number(Double(target ?? 0))]
+            for key in ["scheduledActions", "targetTrackingPolicies", "alwaysAllocateCPU"] {
+                if let value = fields[key], value != .null { kept[key] = value }
+            }
+            return kept
+        case .onDemand:
+            let maximum = try integer(fields, "maximumInstanceCount", 0...100000, required: true)
+            return ["maximumInstanceCount": .number(Double(maximum ?? 0))]
+        case .asyncInvoke:
+            return try asyncInvokeFields(fields)
+        }
+    }
+
+    static func asyncInvokeFields(_ fields: [String: JSONValue]) throws(NimbusError) -> [String: JSONValue] {
+        var kept: [String: JSONValue] = [:]
+        if let age = try integer(fields, "maxAsyncEventAgeInSeconds", 1...86400, required: false) {
+            kept["maxAsyncEventAgeInSeconds"] = .number(Double(age))
+        }
+        if let attempts = try integer(fields, "maxAsyncRetryAttempts", 0...8, required: false) {
+            kept["maxAsyncRetryAttempts"] = .number(Double(attempts))
+        }
+        if let stateful = fields["statefulInvocation"], stateful != .null {
+            guard case .bool = stateful else { throw .invalidArgument("statefulInvocation must be a boolean") }
+            kept["statefulInvocation"] = stateful
+        }
+        if let destinations = fields["destinationConfig"], destinations != .null {
+            guard case .object(let routes) = destinations else {
+                throw .invalidArgument("destinationConfig must be an object")
+            }
+            for (key, route) in routes where route != .null {
+                guard ["onSuccess", "onFailure"].contains(key), route["destination"]?.stringValue != nil else {
+                    throw .invalidArgument("destinationConfig.\(key) must be {\"destination\": \"<ARN>\"}")
+                }
+            }
+            kept["destinationConfig"] = destinations
+        }
+        return kept
+    }
+
+    static func integer(_ fields: [String: JSONValue], _ key: String, _ bounds: ClosedRange<Int>, required: Bool)
+        throws(NimbusError) -> Int?
+    {
+        guard let value = fields[key], value != .null else {
+            if required { throw .invalidArgument("field '\(key)' is required") }
+            return nil
+        }
+        guard case .number(let number) = value, number.rounded() == number, abs(number) < 1e9 else {
+            throw .invalidArgument("field '\(key)' must be an integer")
+        }
+        try Validation.range(Int(number), key, bounds)
+        return Int(number)
+    }
+}

@@ -1,0 +1,50 @@
+/// The runtimes Nimbus can run, and how FC's runtime names map onto them.
+package enum Runtime: String, Sendable, CaseIterable {
+    case python3
+    case nodejs
+    case custom
+
+    /// FC runtime names accepted on create and update.
+    package static let acceptedNames: [String: Runtime] = [
+        "python3": .python3, "python3.9": .python3, "python3.10": .python3,
+        "nodejs12": .nodejs, "nodejs14": .nodejs, "nodejs16": .nodejs, "nodejs18": .nodejs, "nodejs20": .nodejs,
+        "custom": .custom, "custom.debian10": .custom,
+    ]
+
+    package init(fcName: String) throws(NimbusError) {
+        guard let runtime = Runtime.acceptedNames[fcName] else {
+            let names = Runtime.acceptedNames.keys.sorted().joined(separator: ", ")
+            throw .invalidArgument("runtime '\(fcName)' is not supported by Nimbus; supported runtimes: \(names)")
+        }
+        self = runtime
+    }
+}
+
+extension FunctionSpec {
+    /// Checks a complete (defaults applied) spec against FC's limits.
+    package func validate() throws(NimbusError) {
+        guard let runtime, !runtime.isEmpty else { throw .invalidArgument("field 'runtime' is required") }
+        let kind = try Runtime(fcName: runtime)
+        if kind != .custom {
+            guard let handler, !handler.isEmpty else { throw .invalidArgument("field 'handler' is required") }
+        }
+        if let memorySize {
+            try Validation.range(memorySize, "memorySize", 128...32768)
+            guard memorySize % 64 == 0 else {
+                throw .invalidArgument("memorySize \(memorySize) must be a multiple of 64 MB")
+            }
+        }
+        try Validation.range(timeout, "timeout", 1...86400)
+        try Validation.range(initializationTimeout, "initializationTimeout", 1...300)
+        try Validation.range(instanceConcurrency, "instanceConcurrency", 1...100)
+        try Validation.range(caPort, "caPort", 1...65535)
+        try Validation.range(diskSize, "diskSize", 512...10240)
+        try Validation.environment(environmentVariables)
+        if let instanceType, !["e1", "c1"].contains(instanceType) {
+            throw .invalidArgument("instanceType '\(instanceType)' is not supported by Nimbus (use e1 or c1)")
+        }
+        for hook in [instanceLifecycleConfig?.preFreeze, instanceLifecycleConfig?.preStop] {
+            try Validation.range(hook?.timeout, "instanceLifecycleConfig timeout", 1...900)
+        }
+    }
+}

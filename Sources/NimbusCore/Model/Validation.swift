@@ -1,0 +1,60 @@
+import Foundation
+
+/// FC's naming and range rules, checked before anything is stored.
+package enum Validation {
+    /// Services, triggers and aliases: 1-128 chars of `[A-Za-z0-9_-]`, not starting with a digit or `-`.
+    package static func resourceName(_ name: String, field: String, maxLength: Int = 128) throws(NimbusError) {
+        guard !name.isEmpty, name.utf8.count <= maxLength else {
+            throw .invalidArgument("\(field) '\(name)' must be 1 to \(maxLength) characters long")
+        }
+        let bytes = Array(name.utf8)
+        let isLetterOrUnderscore = { (b: UInt8) in (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 }
+        let isAllowed = { (b: UInt8) in isLetterOrUnderscore(b) || (b >= 48 && b <= 57) || b == 45 }
+        guard isLetterOrUnderscore(bytes[0]), bytes.allSatisfy(isAllowed) else {
+            throw .invalidArgument(
+                "\(field) '\(name)' is invalid: use letters, digits, '_' and '-', starting with a letter or '_'")
+        }
+    }
+
+    package static func serviceName(_ name: String) throws(NimbusError) {
+        try resourceName(name, field: "serviceName")
+    }
+
+    package static func functionName(_ name: String) throws(NimbusError) {
+        try resourceName(name, field: "functionName", maxLength: 64)
+    }
+
+    package static func triggerName(_ name: String) throws(NimbusError) {
+        try resourceName(name, field: "triggerName")
+    }
+
+    package static func range(_ value: Int?, _ field: String, _ bounds: ClosedRange<Int>) throws(NimbusError) {
+        guard let value else { return }
+        guard bounds.contains(value) else {
+            throw .invalidArgument("\(field) \(value) is out of range [\(bounds.lowerBound), \(bounds.upperBound)]")
+        }
+    }
+
+    /// Environment variable names start with a letter; the whole map fits in 4 KB.
+    package static func environment(_ variables: [String: String]?) throws(NimbusError) {
+        guard let variables else { return }
+        var total = 0
+        for (key, value) in variables {
+            let bytes = Array(key.utf8)
+            let valid =
+                !bytes.isEmpty
+                && ((bytes[0] >= 65 && bytes[0] <= 90) || (bytes[0] >= 97 && bytes[0] <= 122))
+                && bytes.allSatisfy {
+                    ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95
+                }
+            guard valid else {
+                throw .invalidArgument(
+                    "environmentVariables key '\(key)' is invalid: use [A-Za-z0-9_], starting with a letter")
+            }
+            total += bytes.count + value.utf8.count
+        }
+        guard total <= 4096 else {
+            throw .invalidArgument("environmentVariables exceed 4 KB in total (\(total) bytes)")
+        }
+    }
+}

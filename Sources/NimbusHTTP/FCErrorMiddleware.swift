@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NimbusCore
+
+/// Gives every request an FC request id and turns every error into FC's JSON error body.
+///
+/// Unknown errors become a 500 whose body says nothing about internals; they are logged once, here.
+package struct FCErrorMiddleware: RouterMiddleware {
+    package typealias Context = NimbusRequestContext
+
+    package init() {}
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        var context = context
+        let requestId = UUID().uuidString.lowercased()
+        context.requestId = requestId
+        context.logger[metadataKey: "request.id"] = .string(requestId)
+        do {
+            var response = try await next(request, context)
+            response.headers[FCResponse.requestIdHeader] = requestId
+            return response
+        } catch let error as NimbusError {
+            if error.code == .internalServerError {
+                context.logger.error("request failed", metadata: ["error": .string(error.message)])
+                return FCResponse.error(NimbusError(.internalServerError, "internal error"), requestId: requestId)
+            }
+            return FCResponse.error(error, requestId: requestId)
+        } catch let error as HTTPError {
+            return FCResponse.error(Self.translate(error, request), requestId: requestId)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
+            return FCResponse.error(NimbusError(.internalServerError, "internal error"), requestId: requestId)
+        }
+    }
+
+    /// Hummingbird's own errors (no route, body too large, ...) in FC's words.
+    static func translate(_ error: HTTPError, _ request: Request) -> NimbusError {
+        switch error.status {
+        case .notFound, .methodNotAllowed:
+            NimbusError(.pathNotSupported, "'\(request.method)' against '\(request.uri.path)' is not supported")
+        case .contentTooLarge:
+            NimbusError(.entityTooLarge, "the request body exceeds the maximum allowed size")
+        case .badRequest:
+            NimbusError(.invalidArgument, error.body ?? "bad request")
+        default:
+            NimbusError(.internalServerError, "internal error")
+        }
+    }
+}

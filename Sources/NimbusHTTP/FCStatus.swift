@@ -1,0 +1,24 @@
+import HTTPTypes
+import NimbusCore
+
+extension NimbusError.Code {
+    /// The HTTP status FC answers with for this code. The only place codes meet HTTP.
+    var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .invalidArgument, .pathNotSupported, .limitExceeded: .badRequest
+        case .entityTooLarge: .contentTooLarge
+        case .missingRequiredHeader, .accessDenied, .signatureNotMatch, .invalidAccessKeyID, .invalidSecurityToken,
+            .requestTimeTooSkewed:
+            .forbidden
+        case .serviceNotFound, .functionNotFound, .triggerNotFound, .aliasNotFound, .versionNotFound,
+            .domainNameNotFound, .asyncConfigNotExists, .provisionConfigNotFound, .onDemandConfigNotFound:
+            .notFound
+        case .serviceAlreadyExists, .functionAlreadyExists, .triggerAlreadyExists, .serviceNotEmpty,
+            .functionNotEmpty, .concurrentUpdate:
+            .conflict
+        case .preconditionFailed: .preconditionFailed
+        case .notImplemented: .notImplemented
+        case .internalServerError: .internalServerError
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import HTTPTypes
+import Hummingbird
+import NimbusCore
+
+extension ManagementAPI {
+    static let codeChecksumHeader = HTTPField.Name("x-fc-code-checksum")!
+
+    func registerFunctions(on api: RouterGroup<NimbusRequestContext>) {
+        api.post("services/:service/functions") { request, context in
+            let record = try await control.createFunction(
+                service: try Self.parameter(context, "service"), try await fields(request),
+                codeChecksum: request.headers[Self.codeChecksumHeader])
+            return FCResponse.json(Representations.function(record), etag: record.meta.etag)
+        }
+        api.get("services/:service/functions") { request, context in
+            let (service, qualifier) = Self.qualified(try Self.parameter(context, "service"))
+            _ = try await control.service(service)
+            try Self.requireLatest(qualifier, service: service)
+            let result = try await control.listFunctions(service: service, try PageQuery(query: Self.query(request)))
+            return FCResponse.json(
+                Representations.list(
+                    "functions", result.items.map(Representations.function), nextToken: result.nextToken))
+        }
+        api.get("services/:service/functions/:function") { _, context in
+            let record = try await readFunction(context)
+            return FCResponse.json(Representations.function(record), etag: record.meta.etag)
+        }
+        api.put("services/:service/functions/:function") { request, context in
+            let record = try await control.updateFunction(
+                try Self.parameter(context, "function"), service: try Self.parameter(context, "service"),
+                try await fields(request), ifMatch: Self.ifMatch(request),
+                codeChecksum: request.headers[Self.codeChecksumHeader])
+            return FCResponse.json(Representations.function(record), etag: record.meta.etag)
+        }
+        api.delete("services/:service/functions/:function") { request, context in
+            try await control.deleteFunction(
+                try Self.parameter(context, "function"), service: try Self.parameter(context, "service"),
+                ifMatch: Self.ifMatch(request))
+            return FCResponse.noContent()
+        }
+        api.get("services/:service/functions/:function/code") { request, context in
+            let record = try await readFunction(context)
+            let url = codeLinks.url(base: Self.baseURL(request), digest: record.code.digest)
+            return FCResponse.json(["url": .string(url), "checksum": .string(record.code.checksum)])
+        }
+    }
+
+    /// A function addressed through `{service}.{qualifier}`.
+    func readFunction(_ context: NimbusRequestContext) async throws -> FunctionRecord {
+        let (service, qualifier) = Self.qualified(try Self.parameter(context, "service"))
+        let record = try await control.function(try Self.parameter(context, "function"), service: service)
+        try Self.requireLatest(qualifier, service: service)
+        return record
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NimbusCore
+
+/// The FC 2016-08-15 management API: routes that parse HTTP, call the ``ControlPlane`` and render FC's JSON.
+package struct ManagementAPI: Sendable {
+    package static let prefix = "/2016-08-15"
+
+    let control: ControlPlane
+    let codeLinks: CodeLinkSigner
+    /// Largest request body accepted (a 100 MB zip is about 134 MB once base64-encoded in JSON).
+    let maximumBodyBytes: Int
+
+    package init(control: ControlPlane, codeLinks: CodeLinkSigner, maximumBodyBytes: Int = 140 * 1024 * 1024) {
+        self.control = control
+        self.codeLinks = codeLinks
+        self.maximumBodyBytes = maximumBodyBytes
+    }
+
+    package func register(on router: Router<NimbusRequestContext>) {
+        let api = router.group(RouterPath(Self.prefix))
+        registerServices(on: api)
+        registerFunctions(on: api)
+        registerTriggers(on: api)
+        registerTags(on: api)
+        registerConfigs(on: api)
+        registerNotYetServed(on: api)
+        codeLinks.register(on: router)
+    }
+
+    /// The request body as canonical JSON fields; an empty body is an empty object.
+    func fields(_ request: Request) async throws -> [String: JSONValue] {
+        let body = try await self.body(request)
+        return try FCJSON.object(from: body.readableBytesView)
+    }
+
+    func body(_ request: Request) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBodyBytes {
+            throw Self.tooLarge(maximumBodyBytes)
+        }
+        do {
+            return try await request.body.collect(upTo: maximumBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Self.tooLarge(maximumBodyBytes)
+        }
+    }
+
+    static func tooLarge(_ limit: Int) -> NimbusError {
+        NimbusError(.entityTooLarge, "the request body exceeds the maximum allowed size (\(limit) bytes)")
+    }
+
+    static func ifMatch(_ request: Request) -> String? { request.headers[.ifMatch] }
+
+    /// Query parameters, percent-decoded; the last value of a repeated key wins.
+    static func query(_ request: Request) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in FormQuery.pairs(request.uri.query ?? "") { result[pair.key] = pair.value }
+        return result
+    }
+
+    static func parameter(_ context: NimbusRequestContext, _ name: String) throws -> String {
+        guard let value = context.parameters.get(name) else {
+            throw NimbusError.invalidArgument("missing path parameter '\(name)'")
+        }
+        return value.removingPercentEncoding ?? value
+    }
+
+    /// Splits a `{service}.{qualifier}` path segment; the qualifier defaults to LATEST.
+    static func qualified(_ segment: String) -> (service: String, qualifier: String) {
+        guard let dot = segment.firstIndex(of: ".") else { return (segment, "LATEST") }
+        let qualifier = String(segment[segment.index(after: dot)...])
+        return (String(segment[..<dot]), qualifier.isEmpty ? "LATEST" : qualifier)
+    }
+
+    /// Reads through a qualifier: LATEST only, until versions and aliases exist.
+    static func requireLatest(_ qualifier: String, service: String) throws {
+        guard qualifier != "LATEST" else { return }
+        if qualifier.allSatisfy(\.isNumber) {
+            throw NimbusError(.versionNotFound, "version '\(qualifier)' does not exist in service '\(service)'")
+        }
+        throw NimbusError(.aliasNotFound, "alias '\(qualifier)' does not exist in service '\(service)'")
+    }
+
+    /// The endpoint clients used, for links back to this server.
+    static func baseURL(_ request: Request) -> String {
+        "http://\(request.head.authority ?? "127.0.0.1")"
+    }
+}

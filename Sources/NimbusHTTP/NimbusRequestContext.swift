@@ -1,0 +1,12 @@
+import Hummingbird
+import Logging
+
+/// Per-request state: Hummingbird's core storage plus the FC request id every response carries.
+package struct NimbusRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package var requestId: String = ""
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import NimbusCore
+
+/// How FC prints each resource. Specs are echoed with their defaults; metadata is added around them.
+enum Representations {
+    static func meta(_ meta: ResourceMeta, idKey: String, nameKey: String) -> [String: JSONValue] {
+        [
+            idKey: .string(meta.id), nameKey: .string(meta.name),
+            "createdTime": .string(FCTime.string(meta.createdTime)),
+            "lastModifiedTime": .string(FCTime.string(meta.lastModifiedTime)),
+        ]
+    }
+
+    static func service(_ record: ServiceRecord) -> [String: JSONValue] {
+        FCJSON.fields(of: record.spec).merging(meta(record.meta, idKey: "serviceId", nameKey: "serviceName")) { $1 }
+    }
+
+    static func function(_ record: FunctionRecord) -> [String: JSONValue] {
+        var fields = FCJSON.fields(of: record.spec)
+        fields.merge(meta(record.meta, idKey: "functionId", nameKey: "functionName")) { $1 }
+        fields["codeSize"] = .number(Double(record.code.size))
+        fields["codeChecksum"] = .string(record.code.checksum)
+        return fields
+    }
+
+    static func trigger(_ record: TriggerRecord) -> [String: JSONValue] {
+        FCJSON.fields(of: record.spec).merging(meta(record.meta, idKey: "triggerId", nameKey: "triggerName")) { $1 }
+    }
+
+    static func config(_ record: FunctionConfigRecord, accountId: String) -> [String: JSONValue] {
+        var fields = record.fields
+        switch record.kind {
+        case .provision:
+            fields["resource"] = .string(
+                "\(accountId)#\(record.serviceName)#\(record.qualifier)#\(record.functionName)")
+            // No instance runs before the elastic-instances work lands, so none is provisioned yet.
+            fields["current"] = .number(0)
+        case .onDemand:
+            fields["resource"] = .string(
+                "services/\(record.serviceName).\(record.qualifier)/functions/\(record.functionName)")
+        case .asyncInvoke:
+            fields["service"] = .string(record.serviceName)
+            fields["function"] = .string(record.functionName)
+            fields["qualifier"] = .string(record.qualifier)
+            fields["createdTime"] = .string(FCTime.string(record.createdTime))
+            fields["lastModifiedTime"] = .string(FCTime.string(record.lastModifiedTime))
+        }
+        return fields
+    }
+
+    /// A list body: `{<key>: [...], nextToken?}`.
+    static func list(_ key: String, _ items: [[String: JSONValue]], nextToken: String?) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [key: .array(items.map(JSONValue.object))]
+        if let nextToken { fields["nextToken"] = .string(nextToken) }
+        return fields
+    }
+}

@@ -1,0 +1,69 @@
+import GRDB
+
+/// The metadata schema, as named migration steps. Constraints live here, not only in code.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-services-functions-triggers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE services (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 128),
+                        spec TEXT NOT NULL CHECK (json_valid(spec)),
+                        etag TEXT NOT NULL,
+                        created_time DOUBLE NOT NULL,
+                        modified_time DOUBLE NOT NULL
+                    );
+                    CREATE TABLE functions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        service_id TEXT NOT NULL REFERENCES services(id) ON DELETE RESTRICT,
+                        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                        spec TEXT NOT NULL CHECK (json_valid(spec)),
+                        code_size INTEGER NOT NULL CHECK (code_size >= 0),
+                        code_checksum TEXT NOT NULL,
+                        code_digest TEXT NOT NULL,
+                        etag TEXT NOT NULL,
+                        created_time DOUBLE NOT NULL,
+                        modified_time DOUBLE NOT NULL,
+                        UNIQUE (service_id, name)
+                    );
+                    CREATE TABLE triggers (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE RESTRICT,
+                        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
+                        spec TEXT NOT NULL CHECK (json_valid(spec)),
+                        etag TEXT NOT NULL,
+                        created_time DOUBLE NOT NULL,
+                        modified_time DOUBLE NOT NULL,
+                        UNIQUE (function_id, name)
+                    );
+                    """)
+        }
+        migrator.registerMigration("v2-tags-and-function-configs") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE service_tags (
+                        service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+                        key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 128),
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (service_id, key)
+                    );
+                    CREATE TABLE function_configs (
+                        kind TEXT NOT NULL CHECK (kind IN ('provision', 'on-demand', 'async-invoke')),
+                        function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+                        qualifier TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        service_name TEXT NOT NULL,
+                        function_name TEXT NOT NULL,
+                        fields TEXT NOT NULL CHECK (json_valid(fields)),
+                        created_time DOUBLE NOT NULL,
+                        modified_time DOUBLE NOT NULL,
+                        PRIMARY KEY (kind, function_id, qualifier)
+                    );
+                    CREATE INDEX function_configs_by_path ON function_configs (kind, path);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,49 @@
+import Configuration
+import Foundation
+
+/// Everything `nimbus serve` can be told. Keys are read from the command line first, then the
+/// environment (`NIMBUS_` + the key in upper snake case), then these defaults.
+///
+/// | key | environment | default |
+/// |---|---|---|
+/// | `host` | `NIMBUS_HOST` | `127.0.0.1` |
+/// | `port` | `NIMBUS_PORT` | `8080` |
+/// | `data.dir` | `NIMBUS_DATA_DIR` | `./.nimbus` |
+/// | `region` | `NIMBUS_REGION` | `local` |
+/// | `account.id` | `NIMBUS_ACCOUNT_ID` | generated |
+/// | `access.key.id` | `NIMBUS_ACCESS_KEY_ID` | generated |
+/// | `access.key.secret` | `NIMBUS_ACCESS_KEY_SECRET` | generated |
+/// | `security.token` | `NIMBUS_SECURITY_TOKEN` | none |
+package struct NimbusConfiguration: Sendable {
+    package var host = "127.0.0.1"
+    package var port = 8080
+    package var dataDirectory = "./.nimbus"
+    package var region = "local"
+    package var accountId: String?
+    package var accessKeyId: String?
+    package var accessKeySecret: String?
+    package var securityToken: String?
+
+    package init() {}
+
+    /// Reads the `nimbus.*` keys of a reader.
+    package init(reader: ConfigReader) {
+        let config = reader.scoped(to: "nimbus")
+        host = config.string(forKey: "host", default: host)
+        port = config.int(forKey: "port", default: port)
+        dataDirectory = config.string(forKey: "data.dir", default: dataDirectory)
+        region = config.string(forKey: "region", default: region)
+        accountId = config.string(forKey: "account.id")
+        accessKeyId = config.string(forKey: "access.key.id")
+        accessKeySecret = config.string(forKey: "access.key.secret", isSecret: true)
+        securityToken = config.string(forKey: "security.token", isSecret: true)
+    }
+
+    /// Command-line values first, then the process environment.
+    package static func load(commandLine: [AbsoluteConfigKey: ConfigValue]) -> NimbusConfiguration {
+        NimbusConfiguration(
+            reader: ConfigReader(providers: [
+                InMemoryProvider(name: "arguments", values: commandLine), EnvironmentVariablesProvider(),
+            ]))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import Logging
+import NimbusCore
+import NimbusHTTP
+import NimbusPackages
+import NimbusSQLite
+
+/// The composition root: opens the data dir, builds the stores, the control plane and the router.
+package enum NimbusServer {
+    /// Builds the application. `onRunning` receives the bound port (useful with port 0).
+    package static func makeApplication(
+        _ configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus"),
+        onRunning: @escaping @Sendable (Int, CredentialsFile.Loaded) async -> Void = { _, _ in }
+    ) throws -> some ApplicationProtocol {
+        let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true).standardizedFileURL
+        try FileManager.default.createDirectory(
+            at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let loaded = try CredentialsFile.load(configuration, dataDirectory: dataDirectory)
+        let store = try SQLiteStore(path: dataDirectory.appendingPathComponent("nimbus.sqlite").path)
+        let code = try FileCodeRepository(root: dataDirectory.appendingPathComponent("code", isDirectory: true))
+        let control = ControlPlane(
+            store: store, code: code, credentials: loaded.credentials, region: configuration.region)
+        let links = CodeLinkSigner(secret: loaded.credentials.accessKeySecret) { code.zipURL(digest: $0).path }
+
+        let router = Router(context: NimbusRequestContext.self)
+        router.add(middleware: FCErrorMiddleware())
+        router.add(
+            middleware: SignatureMiddleware(authenticator: RequestAuthenticator(credentials: loaded.credentials)) {
+                Date()
+            })
+        router.get("health") { _, _ in
+            FCResponse.json(["status": .string("ok"), "region": .string(configuration.region)])
+        }
+        ManagementAPI(control: control, codeLinks: links).register(on: router)
+
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port, loaded) },
+            logger: logger)
+    }
+}
+
+extension NimbusServer {
+    /// Builds and runs the application until SIGINT or SIGTERM, then shuts down gracefully.
+    package static func run(
+        _ configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus"),
+        onRunning: @escaping @Sendable (Int, CredentialsFile.Loaded) async -> Void
+    ) async throws {
+        let app = try makeApplication(configuration, logger: logger, onRunning: onRunning)
+        try await app.runService()
+    }
+}

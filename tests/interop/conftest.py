@@ -1,0 +1,178 @@
+"""Starts the real `nimbus` server once per session and hands out SDK clients talking to it."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import fc2
+import pytest
+import requests
+
+from interop_util import (ACCESS_KEY_ID, ACCESS_KEY_SECRET, ACCOUNT_ID, HANDLER_SRC, SECURITY_TOKEN,
+                          unique, write_zip)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HEALTH_TIMEOUT_S = 60
+SHUTDOWN_TIMEOUT_S = 10
+
+# all traffic goes to 127.0.0.1: never route it through a proxy from the environment
+for _var in ('NO_PROXY', 'no_proxy'):
+    os.environ[_var] = ','.join(filter(None, [os.environ.get(_var), '127.0.0.1', 'localhost']))
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _nimbus_binary():
+    raw = Path(os.environ.get('NIMBUS_BIN', '.build/debug/nimbus'))
+    if not raw.is_absolute():
+        raw = raw if (Path.cwd() / raw).exists() else REPO_ROOT / raw
+    path = raw.resolve()
+    if not (path.is_file() and os.access(str(path), os.X_OK)):
+        pytest.fail('nimbus executable not found at {0} (build it, or set NIMBUS_BIN)'.format(path),
+                    pytrace=False)
+    return path
+
+
+class NimbusServer(object):
+    def __init__(self, proc, port, base_dir, data_dir, stderr_path):
+        self.proc = proc
+        self.port = port
+        self.endpoint = 'http://127.0.0.1:{0}'.format(port)
+        self.base_dir = base_dir
+        self.data_dir = data_dir
+        self.stderr_path = stderr_path
+
+    def stderr_tail(self, limit=8000):
+        try:
+            text = self.stderr_path.read_text(errors='replace')
+        except OSError:
+            return '<no stderr captured>'
+        return text[-limit:]
+
+    def is_running(self):
+        return self.proc.poll() is None
+
+
+@pytest.fixture(scope='session')
+def nimbus_server(tmp_path_factory):
+    binary = _nimbus_binary()
+    base_dir = tmp_path_factory.mktemp('nimbus')
+    data_dir = base_dir / 'data'
+    data_dir.mkdir()
+    port = _free_port()
+    env = dict(os.environ,
+               NIMBUS_ACCOUNT_ID=ACCOUNT_ID,
+               NIMBUS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+               NIMBUS_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
+               NIMBUS_SECURITY_TOKEN=SECURITY_TOKEN)
+    stdout_path = base_dir / 'server.stdout.log'
+    stderr_path = base_dir / 'server.stderr.log'
+    with open(str(stdout_path), 'wb') as out, open(str(stderr_path), 'wb') as err:
+        proc = subprocess.Popen(
+            [str(binary), 'serve', '--host', '127.0.0.1', '--port', str(port), '--data-dir', str(data_dir)],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=str(base_dir))
+    server = NimbusServer(proc, port, base_dir, data_dir, stderr_path)
+
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail('nimbus exited with code {0} before answering /health; stderr:\n{1}'.format(
+                proc.returncode, server.stderr_tail()), pytrace=False)
+        try:
+            if requests.get(server.endpoint + '/health', timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=10)
+            pytest.fail('nimbus did not answer GET /health with 200 within {0} s; stderr:\n{1}'.format(
+                HEALTH_TIMEOUT_S, server.stderr_tail()), pytrace=False)
+        time.sleep(0.2)
+
+    yield server
+
+    if proc.poll() is not None:
+        pytest.fail('nimbus died during the session with code {0}; stderr:\n{1}'.format(
+            proc.returncode, server.stderr_tail()), pytrace=False)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=SHUTDOWN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+        pytest.fail('nimbus did not exit within {0} s of SIGTERM; stderr:\n{1}'.format(
+            SHUTDOWN_TIMEOUT_S, server.stderr_tail()), pytrace=False)
+    assert code == 0, 'nimbus exited with code {0} after SIGTERM (expected a clean exit); stderr:\n{1}'.format(
+        code, server.stderr_tail())
+
+
+@pytest.fixture(scope='session')
+def endpoint(nimbus_server):
+    return nimbus_server.endpoint
+
+
+@pytest.fixture(scope='session')
+def make_client(endpoint):
+    """Factory for SDK clients; override accessKeyID / accessKeySecret / securityToken as needed."""
+    def _make(**overrides):
+        kwargs = dict(endpoint=endpoint, accessKeyID=ACCESS_KEY_ID, accessKeySecret=ACCESS_KEY_SECRET,
+                      Timeout=120)
+        kwargs.update(overrides)
+        return fc2.Client(**kwargs)
+    return _make
+
+
+@pytest.fixture(scope='session')
+def client(make_client):
+    return make_client()
+
+
+@pytest.fixture
+def unique_name():
+    """unique_name('svc') -> 'svc_1a2b3c4d' (a fresh valid name on every call)."""
+    return unique
+
+
+@pytest.fixture
+def service(client):
+    """A freshly created, empty service; returns its name."""
+    name = unique('svc')
+    client.create_service(name, description='interop test service')
+    return name
+
+
+@pytest.fixture
+def make_zip(tmp_path):
+    """make_zip({'index.py': '...'}) -> path of a zip file on disk holding exactly those entries."""
+    counter = [0]
+
+    def _make(files):
+        counter[0] += 1
+        return write_zip(tmp_path / 'code{0}.zip'.format(counter[0]), files)
+    return _make
+
+
+@pytest.fixture
+def function(client, service, make_zip):
+    """(service, function) with a small python3 function created from a zip."""
+    name = unique('fn')
+    client.create_function(service, name, 'python3', 'index.handler',
+                           codeZipFile=make_zip({'index.py': HANDLER_SRC}), memorySize=128, timeout=10)
+    return service, name
+
+
+@pytest.fixture
+def assert_alive(nimbus_server, client):
+    """Call after abusive requests: the process is still up and a normal SDK call still works."""
+    def _check():
+        assert nimbus_server.is_running(), 'nimbus died; stderr:\n' + nimbus_server.stderr_tail()
+        assert isinstance(client.list_services(limit=1).data.get('services'), list)
+    return _check
