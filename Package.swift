@@ -108,6 +108,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "NimbusPackagesTests",
+            dependencies: [
+                "NimbusCore", "NimbusPackages", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "NimbusHTTPTests",
             dependencies: ["NimbusCore", "NimbusPackages", "NimbusTesting", "NimbusServer"],
             swiftSettings: swiftSettings

@@ -1,0 +1,56 @@
+import Foundation
+import NimbusCore
+import Testing
+
+@Suite struct RequestAuthenticatorTests {
+    let credentials = Credentials(
+        accountId: "123", accessKeyId: "AK", accessKeySecret: "secret", securityToken: "token")
+    let now = HTTPDate.parse("Mon, 02 Jan 2023 15:04:05 GMT")!
+
+    func signed(date: String = "Mon, 02 Jan 2023 15:04:05 GMT", key: String = "AK", secret: String = "secret",
+        extra: [(String, String)] = []) -> FCSignature.Request
+    {
+        var request = FCSignature.Request(
+            method: "GET", rawPath: "/2016-08-15/services", rawQuery: nil,
+            headers: [("date", date), ("content-type", "application/json")] + extra)
+        request.headers.append(("authorization", FCSignature.authorization(request, accessKeyId: key, secret: secret)))
+        return request
+    }
+
+    func code(_ request: FCSignature.Request) -> NimbusError.Code? {
+        do {
+            try RequestAuthenticator(credentials: credentials).verify(request, now: now)
+            return nil
+        } catch { return error.code }
+    }
+
+    @Test func acceptsAValidSignature() { #expect(code(signed()) == nil) }
+
+    @Test func refusesAWrongSecret() { #expect(code(signed(secret: "other")) == .signatureNotMatch) }
+
+    @Test func refusesAnUnknownKey() { #expect(code(signed(key: "NOPE")) == .invalidAccessKeyID) }
+
+    @Test func refusesASkewedDate() {
+        #expect(code(signed(date: "Mon, 02 Jan 2023 15:20:06 GMT")) == .requestTimeTooSkewed)
+        #expect(code(signed(date: "Mon, 02 Jan 2023 14:49:00 GMT")) == .requestTimeTooSkewed)
+        #expect(code(signed(date: "Mon, 02 Jan 2023 15:18:00 GMT")) == nil)
+    }
+
+    @Test func refusesAMissingAuthorizationOrDate() {
+        let bare = FCSignature.Request(method: "GET", rawPath: "/2016-08-15/services", rawQuery: nil, headers: [])
+        #expect(code(bare) == .missingRequiredHeader)
+        var noDate = signed()
+        noDate.headers.removeAll { $0.name == "date" }
+        #expect(code(noDate) == .missingRequiredHeader)
+    }
+
+    @Test func checksTheSecurityToken() {
+        #expect(code(signed(extra: [("x-fc-security-token", "token")])) == nil)
+        #expect(code(signed(extra: [("x-fc-security-token", "stolen")])) == .invalidSecurityToken)
+    }
+
+    @Test func httpDateRoundTrips() {
+        #expect(HTTPDate.format(now) == "Mon, 02 Jan 2023 15:04:05 GMT")
+        #expect(HTTPDate.parse("not a date") == nil)
+    }
+}

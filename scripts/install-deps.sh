@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the system packages Nimbus builds and tests with (Debian). Safe to run again.
+set -euo pipefail
+packages=(libsqlite3-dev zlib1g-dev)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
