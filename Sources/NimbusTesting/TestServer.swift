@@ -14,7 +14,8 @@ package enum TestServer {
         var configuration = NimbusConfiguration()
         configuration.port = 0
         configuration.dataDirectory =
-            (dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-live-\(UUID())")).path
+            (dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-live-\(UUID())"))
+            .path
         configuration.accountId = credentials.accountId
         configuration.accessKeyId = credentials.accessKeyId
         configuration.accessKeySecret = credentials.accessKeySecret

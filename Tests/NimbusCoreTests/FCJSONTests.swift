@@ -11,7 +11,8 @@ import Testing
     }
 
     @Test func freeFormMapsKeepTheirKeys() throws {
-        let body = #"{"triggerConfig":{"AuthType":"anonymous","Methods":["GET"]},"environmentVariables":{"Runtime":"x"}}"#
+        let body =
+            #"{"triggerConfig":{"AuthType":"anonymous","Methods":["GET"]},"environmentVariables":{"Runtime":"x"}}"#
         let fields = try FCJSON.object(from: Data(body.utf8))
         #expect(fields["triggerConfig"]?["AuthType"] == .string("anonymous"))
         #expect(fields["environmentVariables"]?["Runtime"] == .string("x"))

@@ -31,7 +31,8 @@ import Testing
 
     @Test func proxyExampleSignsSortedQueryLines() {
         let request = Self.request("GET", "/2016-08-15/proxy/demo/web/api/items", query: "b=2&a=1&tag=x&tag=y")
-        #expect(FCSignature.canonicalResource(request) == "/2016-08-15/proxy/demo/web/api/items\na=1\nb=2\ntag=x\ntag=y")
+        #expect(
+            FCSignature.canonicalResource(request) == "/2016-08-15/proxy/demo/web/api/items\na=1\nb=2\ntag=x\ntag=y")
         #expect(
             FCSignature.signature(FCSignature.stringToSign(request), secret: Self.secret)
                 == "5VmYwADEkupy6aihP5NsitpGFsGmbQwxzoUHUc/KZUA=")

@@ -7,9 +7,10 @@ import Testing
         accountId: "123", accessKeyId: "AK", accessKeySecret: "secret", securityToken: "token")
     let now = HTTPDate.parse("Mon, 02 Jan 2023 15:04:05 GMT")!
 
-    func signed(date: String = "Mon, 02 Jan 2023 15:04:05 GMT", key: String = "AK", secret: String = "secret",
-        extra: [(String, String)] = []) -> FCSignature.Request
-    {
+    func signed(
+        date: String = "Mon, 02 Jan 2023 15:04:05 GMT", key: String = "AK", secret: String = "secret",
+        extra: [(String, String)] = []
+    ) -> FCSignature.Request {
         var request = FCSignature.Request(
             method: "GET", rawPath: "/2016-08-15/services", rawQuery: nil,
             headers: [("date", date), ("content-type", "application/json")] + extra)

@@ -17,7 +17,8 @@ import Testing
 
     @Test func createReadUpdateDeleteAService() async throws {
         try await TestServer.withLiveServer { client in
-            let created = try await client.signed(.post, "/2016-08-15/services", json: #"{"ServiceName":"web","description":"d"}"#)
+            let created = try await client.signed(
+                .post, "/2016-08-15/services", json: #"{"ServiceName":"web","description":"d"}"#)
             #expect(created.status == .ok)
             let etag = try #require(created.headers[.eTag])
             #expect(created.headers[HTTPField.Name("x-fc-request-id")!] != nil)
@@ -44,7 +45,8 @@ import Testing
 
     @Test func signaturesAreChecked() async throws {
         try await TestServer.withLiveServer { client in
-            let unsigned = try await client.executeRequest(uri: "/2016-08-15/services", method: .get, headers: [:], body: nil)
+            let unsigned = try await client.executeRequest(
+                uri: "/2016-08-15/services", method: .get, headers: [:], body: nil)
             #expect(unsigned.status == .forbidden)
             let wrong = try await client.executeRequest(
                 uri: "/2016-08-15/services", method: .get,
@@ -79,7 +81,8 @@ import Testing
         try await TestServer.withLiveServer { client in
             _ = try await client.signed(.post, "/2016-08-15/services", json: #"{"serviceName":"s"}"#)
             let zip = Self.storedZip(name: "index.py", content: "def handler(e, c):\n    return e\n")
-            let body = #"{"functionName":"f","runtime":"python3","handler":"index.handler","code":{"zipFile":"\#(zip.base64EncodedString())"}}"#
+            let body =
+                #"{"functionName":"f","runtime":"python3","handler":"index.handler","code":{"zipFile":"\#(zip.base64EncodedString())"}}"#
             let created = try await client.signed(.post, "/2016-08-15/services/s/functions", json: body)
             #expect(created.status == .ok)
             let function = try JSONDecoder().decode(JSONValue.self, from: Data(created.body.readableBytesView))
@@ -113,12 +116,15 @@ import Testing
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
         func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
         let sizes = le32(crc) + le32(UInt32(data.count)) + le32(UInt32(data.count))
-        let local = [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21) + sizes
+        let local =
+            [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21) + sizes
             + le16(nameBytes.count) + le16(0) + nameBytes + data
-        let central = [0x50, 0x4B, 0x01, 0x02] + le16(0x031E) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21)
+        let central =
+            [0x50, 0x4B, 0x01, 0x02] + le16(0x031E) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0x21)
             + sizes + le16(nameBytes.count) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0o100644 << 16) + le32(0)
             + nameBytes
-        let end = [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(1) + le16(1) + le32(UInt32(central.count))
+        let end =
+            [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(1) + le16(1) + le32(UInt32(central.count))
             + le32(UInt32(local.count)) + le16(0)
         return Data(local + central + end)
     }

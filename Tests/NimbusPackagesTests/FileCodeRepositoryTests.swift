@@ -21,7 +21,8 @@ enum ZipFactory {
                 ) { position, size in data.subdata(in: Int(position)..<Int(position) + size) }
             case .symlink(let path, let target):
                 let data = Data(target.utf8)
-                try archive.addEntry(with: path, type: .symlink, uncompressedSize: Int64(data.count)) { position, size in
+                try archive.addEntry(with: path, type: .symlink, uncompressedSize: Int64(data.count)) {
+                    position, size in
                     data.subdata(in: Int(position)..<Int(position) + size)
                 }
             }
@@ -34,7 +35,9 @@ enum ZipFactory {
         var bytes = zip
         func patch(_ signature: [UInt8], offset: Int) {
             for index in 0..<(bytes.count - 4) where Array(bytes[index..<index + 4]) == signature {
-                withUnsafeBytes(of: declared.littleEndian) { bytes.replaceSubrange(index + offset..<index + offset + 4, with: $0) }
+                withUnsafeBytes(of: declared.littleEndian) {
+                    bytes.replaceSubrange(index + offset..<index + offset + 4, with: $0)
+                }
                 return
             }
         }
@@ -140,6 +143,8 @@ enum ZipFactory {
             #expect(error.code == .invalidArgument)
         }
         #expect(filesUnderRoot().isEmpty, "left behind: \(filesUnderRoot())")
-        #expect(!FileManager.default.fileExists(atPath: root.deletingLastPathComponent().appendingPathComponent("evil.py").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: root.deletingLastPathComponent().appendingPathComponent("evil.py").path))
     }
 }

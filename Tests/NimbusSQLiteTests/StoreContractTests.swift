@@ -78,7 +78,8 @@ enum Fixtures {
         try await store.updateService(updated, ifMatch: "e1")
         #expect(try await store.service(named: "svc")?.spec.description == "changed")
 
-        #expect(await Fixtures.code { try await store.deleteService(named: "svc", ifMatch: "e1") } == .preconditionFailed)
+        #expect(
+            await Fixtures.code { try await store.deleteService(named: "svc", ifMatch: "e1") } == .preconditionFailed)
         try await store.deleteService(named: "svc", ifMatch: "e2")
         #expect(try await store.service(named: "svc") == nil)
         #expect(await Fixtures.code { try await store.deleteService(named: "svc", ifMatch: nil) } == .serviceNotFound)
@@ -107,16 +108,24 @@ enum Fixtures {
     @Test(arguments: StoreKind.allCases)
     func functionsAndTriggersKeepTheirParentsBusy(kind: StoreKind) async throws {
         let store = try kind.make()
-        #expect(await Fixtures.code { try await store.createFunction(Fixtures.function("f", in: "none")) } == .serviceNotFound)
+        #expect(
+            await Fixtures.code { try await store.createFunction(Fixtures.function("f", in: "none")) }
+                == .serviceNotFound)
         try await store.createService(Fixtures.service("svc"))
         try await store.createFunction(Fixtures.function("f", in: "svc"))
-        #expect(await Fixtures.code { try await store.createFunction(Fixtures.function("f", in: "svc")) } == .functionAlreadyExists)
+        #expect(
+            await Fixtures.code { try await store.createFunction(Fixtures.function("f", in: "svc")) }
+                == .functionAlreadyExists)
         #expect(try await store.function(named: "f", service: "svc")?.spec.environmentVariables == ["K": "V"])
         #expect(await Fixtures.code { try await store.deleteService(named: "svc", ifMatch: nil) } == .serviceNotEmpty)
 
         try await store.createTrigger(Fixtures.trigger("t", "f", "svc"))
-        #expect(await Fixtures.code { try await store.createTrigger(Fixtures.trigger("t", "f", "svc")) } == .triggerAlreadyExists)
-        #expect(await Fixtures.code { try await store.deleteFunction(named: "f", service: "svc", ifMatch: nil) } == .functionNotEmpty)
+        #expect(
+            await Fixtures.code { try await store.createTrigger(Fixtures.trigger("t", "f", "svc")) }
+                == .triggerAlreadyExists)
+        #expect(
+            await Fixtures.code { try await store.deleteFunction(named: "f", service: "svc", ifMatch: nil) }
+                == .functionNotEmpty)
         let trigger = try #require(try await store.trigger(named: "t", function: "f", service: "svc"))
         #expect(trigger.spec.triggerConfig?["methods"] == .array([.string("GET")]))
         #expect(try await store.listTriggers(function: "f", service: "svc", PageQuery()).items.map(\.name) == ["t"])
@@ -146,7 +155,8 @@ enum Fixtures {
         let all = try await store.listConfigs(.provision, filter: FunctionConfigFilter(), PageQuery(limit: 1))
         #expect(all.items.count == 1)
         #expect(all.nextToken != nil)
-        let onlyProd = try await store.listConfigs(.provision, filter: FunctionConfigFilter(qualifier: "prod"), PageQuery())
+        let onlyProd = try await store.listConfigs(
+            .provision, filter: FunctionConfigFilter(qualifier: "prod"), PageQuery())
         #expect(onlyProd.items.map(\.qualifier) == ["prod"])
         #expect(try await store.deleteConfig(.provision, for: latest))
         #expect(try await store.deleteConfig(.provision, for: latest) == false)
@@ -154,4 +164,3 @@ enum Fixtures {
         #expect(try await store.listConfigs(.provision, filter: FunctionConfigFilter(), PageQuery()).items.isEmpty)
     }
 }
-
