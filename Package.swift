@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         // Pure domain: types, validation, FC error codes, signatures, pagination. No I/O.
@@ -51,16 +54,46 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The first process of every instance: reaps the program and stops it when Nimbus goes away.
+        .executableTarget(name: "nimbus-init", path: "Sources/nimbus-init"),
+        // Instances: launching processes, the runtime shims, talking the instance protocol, pools.
+        .target(
+            name: "NimbusRuntime",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/python"), .copy("Resources/nodejs")],
+            swiftSettings: swiftSettings
+        ),
         // HTTP edge: the FC 2016-08-15 API on Hummingbird.
         .target(
             name: "NimbusHTTP",
             dependencies: [
                 "NimbusCore",
                 "NimbusPackages",
+                "NimbusRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A signed FC client for the command line.
+        .target(
+            name: "NimbusClient",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -71,6 +104,7 @@ let package = Package(
                 "NimbusCore",
                 "NimbusSQLite",
                 "NimbusPackages",
+                "NimbusRuntime",
                 "NimbusHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,6 +117,7 @@ let package = Package(
             name: "nimbus",
             dependencies: [
                 "NimbusCore",
+                "NimbusClient",
                 "NimbusServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -102,6 +137,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NimbusRuntimeTests",
+            dependencies: ["NimbusCore", "NimbusRuntime"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "NimbusSQLiteTests",
             dependencies: ["NimbusCore", "NimbusSQLite"],

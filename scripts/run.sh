@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product nimbus
+swift build -c release  # nimbus and nimbus-init, which starts every instance
 exec .build/release/nimbus serve "$@"

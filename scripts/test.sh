@@ -14,5 +14,9 @@ swift build --build-tests
 echo "== swift test"
 swift test --skip-build
 
+echo "== runtime shims (python3, nodejs) against their contract"
+tests/interop/run.sh --version >/dev/null  # makes the virtualenv with pytest
+tests/interop/.venv/bin/python -m pytest -q -p no:cacheprovider tests/runtimes
+
 echo "== interop: aliyun-fc2 against nimbus serve"
 NIMBUS_BIN="$PWD/.build/debug/nimbus" tests/interop/run.sh

@@ -31,6 +31,12 @@ package struct NimbusError: Error, Equatable, Sendable, CustomStringConvertible 
         case concurrentUpdate = "ConcurrentUpdateError"
         case preconditionFailed = "PreconditionFailed"
         case notImplemented = "NotImplemented"
+        case resourceExhausted = "ResourceExhausted"
+        case instanceExited = "CAExited"
+        case instanceFileNotFound = "CAFileNotFound"
+        case instanceFilePermission = "CAFilePermission"
+        case badResponse = "BadResponse"
+        case methodNotAllowed = "MethodNotAllowed"
         case internalServerError = "InternalServerError"
     }
 

@@ -16,7 +16,10 @@ extension NimbusError.Code {
         case .serviceAlreadyExists, .functionAlreadyExists, .triggerAlreadyExists, .serviceNotEmpty,
             .functionNotEmpty, .concurrentUpdate:
             .conflict
-        case .preconditionFailed: .preconditionFailed
+        case .preconditionFailed, .instanceExited, .instanceFileNotFound, .instanceFilePermission: .preconditionFailed
+        case .resourceExhausted: .tooManyRequests
+        case .badResponse: .badGateway
+        case .methodNotAllowed: .methodNotAllowed
         case .notImplemented: .notImplemented
         case .internalServerError: .internalServerError
         }

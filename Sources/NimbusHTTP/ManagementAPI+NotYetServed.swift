@@ -28,10 +28,6 @@ extension ManagementAPI {
         api.get("custom-domains/:domain") { _, context -> Response in
             throw NimbusError(.domainNameNotFound, "domain '\(try Self.parameter(context, "domain"))' does not exist")
         }
-        api.get("services/:service/functions/:function/instances") { _, context in
-            _ = try await readFunction(context)
-            return FCResponse.json(["instances": .array([])])
-        }
 
         let pending: [(HTTPRequest.Method, String, String)] = [
             (.post, "services/:service/versions", "versions"),
@@ -42,7 +38,6 @@ extension ManagementAPI {
             (.post, "custom-domains", "custom domains"),
             (.put, "custom-domains/:domain", "custom domains"),
             (.delete, "custom-domains/:domain", "custom domains"),
-            (.post, "services/:service/functions/:function/invocations", "function invocation"),
         ]
         for (method, path, feature) in pending {
             api.on(RouterPath(path), method: method) { _, _ -> Response in

@@ -5,8 +5,11 @@ import Logging
 package struct NimbusRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     package var requestId: String = ""
+    /// The client's IP address, for HTTP triggers (`REMOTE_ADDR`, `clientIP`).
+    package var clientIP: String
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.clientIP = source.channel.remoteAddress?.ipAddress ?? ""
     }
 }

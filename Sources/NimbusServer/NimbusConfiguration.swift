@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import NimbusRuntime
 
 /// Everything `nimbus serve` can be told. Keys are read from the command line first, then the
 /// environment (`NIMBUS_` + the key in upper snake case), then these defaults.
@@ -14,6 +15,8 @@ import Foundation
 /// | `access.key.id` | `NIMBUS_ACCESS_KEY_ID` | generated |
 /// | `access.key.secret` | `NIMBUS_ACCESS_KEY_SECRET` | generated |
 /// | `security.token` | `NIMBUS_SECURITY_TOKEN` | none |
+/// | `instance.idle.timeout` | `NIMBUS_INSTANCE_IDLE_TIMEOUT` | `240` (seconds) |
+/// | `instance.max.per.function` | `NIMBUS_INSTANCE_MAX_PER_FUNCTION` | `10` |
 package struct NimbusConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8080
@@ -23,6 +26,8 @@ package struct NimbusConfiguration: Sendable {
     package var accessKeyId: String?
     package var accessKeySecret: String?
     package var securityToken: String?
+    /// How instances run (idle timeout, instance cap, paths of interpreters).
+    package var runtime = RuntimeConfiguration()
 
     package init() {}
 
@@ -37,6 +42,9 @@ package struct NimbusConfiguration: Sendable {
         accessKeyId = config.string(forKey: "access.key.id")
         accessKeySecret = config.string(forKey: "access.key.secret", isSecret: true)
         securityToken = config.string(forKey: "security.token", isSecret: true)
+        runtime.idleTimeout = config.double(forKey: "instance.idle.timeout", default: runtime.idleTimeout)
+        runtime.maximumInstancesPerFunction = config.int(
+            forKey: "instance.max.per.function", default: runtime.maximumInstancesPerFunction)
     }
 
     /// Command-line values first, then the process environment.

@@ -4,6 +4,7 @@ import Logging
 import NimbusCore
 import NimbusHTTP
 import NimbusPackages
+import NimbusRuntime
 import NimbusSQLite
 
 /// The composition root: opens the data dir, builds the stores, the control plane and the router.
@@ -22,6 +23,11 @@ package enum NimbusServer {
         let control = ControlPlane(
             store: store, code: code, credentials: loaded.credentials, region: configuration.region)
         let links = CodeLinkSigner(secret: loaded.credentials.accessKeySecret) { code.zipURL(digest: $0).path }
+        let supervisor = Supervisor(
+            configuration: configuration.runtime,
+            logs: FunctionLogs(root: dataDirectory.appendingPathComponent("logs", isDirectory: true)), logger: logger)
+        let runner = FunctionRunner(control: control, supervisor: supervisor) { code.treeURL(digest: $0.digest) }
+        let authenticator = RequestAuthenticator(credentials: loaded.credentials)
 
         let router = Router(context: NimbusRequestContext.self)
         router.add(middleware: FCErrorMiddleware())
@@ -33,6 +39,7 @@ package enum NimbusServer {
             FCResponse.json(["status": .string("ok"), "region": .string(configuration.region)])
         }
         ManagementAPI(control: control, codeLinks: links).register(on: router)
+        FunctionAPI(runner: runner, authenticator: authenticator).register(on: router)
 
         return Application(
             router: router,

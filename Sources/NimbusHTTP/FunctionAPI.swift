@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import NimbusCore
+import NimbusRuntime
+
+/// Everything that runs functions: invocations, HTTP triggers, logs and instance listings.
+package struct FunctionAPI: Sendable {
+    let runner: FunctionRunner
+    let authenticator: RequestAuthenticator
+
+    package init(runner: FunctionRunner, authenticator: RequestAuthenticator) {
+        self.runner = runner
+        self.authenticator = authenticator
+    }
+
+    package func register(on router: Router<NimbusRequestContext>) {
+        let proxy = ProxyAPI(runner: runner, authenticator: authenticator)
+        router.add(middleware: InvocationTargetMiddleware(proxy: proxy))
+        let api = router.group(RouterPath(ManagementAPI.prefix))
+        InvocationAPI(runner: runner).register(on: api)
+        proxy.register(on: router)
+        registerLogs(on: api)
+        registerInstances(on: api)
+    }
+
+    /// Nimbus's own addition: a function's log lines, newest last (`since` in ms since the epoch).
+    func registerLogs(on api: RouterGroup<NimbusRequestContext>) {
+        api.get("services/:service/functions/:function/logs") { request, context in
+            let service = try ManagementAPI.parameter(context, "service")
+            let function = try ManagementAPI.parameter(context, "function")
+            _ = try await runner.control.function(function, service: service)
+            let query = ManagementAPI.query(request)
+            let since = query["since"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+            let limit = min(10_000, max(1, query["limit"].flatMap(Int.init) ?? 1000))
+            let lines = await runner.supervisor.logs.read(
+                service: service, function: function, since: since, limit: limit)
+            let items: [JSONValue] = lines.map { line in
+                .object([
+                    "time": .number((line.time.timeIntervalSince1970 * 1000).rounded()),
+                    "requestId": line.requestId.map(JSONValue.string) ?? .null,
+                    "instanceId": .string(line.instanceId), "message": .string(line.text),
+                ])
+            }
+            return FCResponse.json(["logs": .array(items)])
+        }
+    }
+
+    func registerInstances(on api: RouterGroup<NimbusRequestContext>) {
+        api.get("services/:service/functions/:function/instances") { _, context in
+            let (service, qualifier) = ManagementAPI.qualified(try ManagementAPI.parameter(context, "service"))
+            let function = try ManagementAPI.parameter(context, "function")
+            _ = try await runner.deployment(service: service, qualifier: qualifier, function: function)
+            let running = await runner.supervisor.instances(service: service, function: function)
+            let items: [JSONValue] = running.map { instance in
+                .object(["instanceId": .string(instance.id), "versionId": .string("LATEST")])
+            }
+            return FCResponse.json(["instances": .array(items)])
+        }
+    }
+}

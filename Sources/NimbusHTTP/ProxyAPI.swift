@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NimbusCore
+import NimbusRuntime
+
+/// HTTP triggers: `/2016-08-15/proxy/{service}.{qualifier}/{function}/{path...}`, and bare paths
+/// carrying `x-fc-invocation-target: 2016-08-15/proxy/{service}/{function}` (fc-runtimes spec 4.2).
+struct ProxyAPI: Sendable {
+    static let bodyLimit = 32 << 20
+    static let invocationTarget = HTTPField.Name("x-fc-invocation-target")!
+    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .head, .patch, .options]
+
+    let runner: FunctionRunner
+    let authenticator: RequestAuthenticator
+
+    func register(on router: Router<NimbusRequestContext>) {
+        for method in Self.methods {
+            for path in ["2016-08-15/proxy/:service/:function", "2016-08-15/proxy/:service/:function/**"] {
+                router.on(RouterPath(path), method: method) { request, context in
+                    let segment = try ManagementAPI.parameter(context, "service")
+                    let function = try ManagementAPI.parameter(context, "function")
+                    let prefix =
+                        "/2016-08-15/proxy/\(context.parameters.get("service") ?? "")/\(context.parameters.get("function") ?? "")"
+                    let rest = String(request.uri.path.dropFirst(prefix.count))
+                    return try await proxy(request, context, segment: segment, function: function, path: rest)
+                }
+            }
+        }
+    }
+
+    /// Routes a bare-path request that names its function in `x-fc-invocation-target`.
+    func targeted(_ request: Request, _ context: NimbusRequestContext) async throws -> Response? {
+        guard let target = request.headers[Self.invocationTarget], !request.uri.path.hasPrefix("/2016-08-15/") else {
+            return nil
+        }
+        let parts = target.split(separator: "/").map(String.init)
+        guard parts.count == 4, parts[0] == "2016-08-15", parts[1] == "proxy" else {
+            throw NimbusError.invalidArgument("x-fc-invocation-target must be '2016-08-15/proxy/<service>/<function>'")
+        }
+        return try await proxy(request, context, segment: parts[2], function: parts[3], path: request.uri.path)
+    }
+
+    func proxy(_ request: Request, _ context: NimbusRequestContext, segment: String, function: String, path: String)
+        async throws -> Response
+    {
+        let (service, qualifier) = ManagementAPI.qualified(segment)
+        let deployment = try await runner.deployment(service: service, qualifier: qualifier, function: function)
+        let trigger = try await httpTrigger(service: service, function: function)
+        let config = trigger.spec.triggerConfig ?? .object([:])
+        let allowed = (config.field("methods")?.arrayValue ?? []).compactMap { $0.stringValue?.uppercased() }
+        guard allowed.contains(request.method.rawValue) else {
+            throw NimbusError(
+                .methodNotAllowed,
+                "method \(request.method.rawValue) is not allowed by the HTTP trigger of function '\(function)'")
+        }
+        if config.field("authType")?.stringValue?.lowercased() != "anonymous" {
+            try authenticator.verify(SignatureMiddleware.signedRequest(request), now: Date())
+        }
+        let body = try await InvocationAPI.collect(request, limit: Self.bodyLimit)
+        let functionPath = path.isEmpty ? "/" : (path.removingPercentEncoding ?? path)
+        let call = InstanceCall(
+            requestId: context.requestId,
+            kind: .http(
+                HTTPCall(
+                    method: request.method.rawValue, requestURI: request.uri.description, functionPath: functionPath,
+                    headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body,
+                    clientIP: context.clientIP, host: request.head.authority ?? "")),
+            wantsLogTail: false)
+        let reply = try await runner.run(deployment, call)
+        guard reply.errorType == nil else {
+            return InvocationAPI.response(reply, deployment: deployment, status: .badGateway)
+        }
+        var headers = HTTPFields()
+        for (name, value) in reply.headers {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(
+            status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: reply.body))
+    }
+
+    func httpTrigger(service: String, function: String) async throws -> TriggerRecord {
+        let triggers = try await runner.control.listTriggers(
+            service: service, function: function, PageQuery(limit: 100))
+        guard let trigger = triggers.items.first(where: { $0.spec.triggerType == "http" }) else {
+            throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")
+        }
+        return trigger
+    }
+}
+
+/// Sends bare-path requests with `x-fc-invocation-target` to their function before routing.
+struct InvocationTargetMiddleware: RouterMiddleware {
+    typealias Context = NimbusRequestContext
+    let proxy: ProxyAPI
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        if let response = try await proxy.targeted(request, context) { return response }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import NimbusCore
+
+/// One line an instance printed, attributed to a request when it can be.
+package struct LogLine: Sendable, Equatable, Codable {
+    package var time: Date
+    package var requestId: String?
+    package var instanceId: String
+    package var text: String
+
+    package init(time: Date, requestId: String?, instanceId: String, text: String) {
+        self.time = time
+        self.requestId = requestId
+        self.instanceId = instanceId
+        self.text = text
+    }
+}
+
+/// Each function's log, kept as JSON lines under `<data dir>/logs/<service>/<function>.log`.
+///
+/// Bounded: when a file passes `maximumBytes` it becomes `.log.1` (replacing the older one), so a
+/// function never holds more than twice that on disk.
+package actor FunctionLogs {
+    let root: URL
+    let maximumBytes: Int
+    private var handles: [String: (handle: FileHandle, size: Int)] = [:]
+    private let encoder = JSONEncoder()
+
+    package init(root: URL, maximumBytes: Int = 8 << 20) {
+        self.root = root
+        self.maximumBytes = maximumBytes
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+    }
+
+    func file(service: String, function: String) -> URL {
+        root.appendingPathComponent(service, isDirectory: true).appendingPathComponent("\(function).log")
+    }
+
+    package func append(_ lines: [LogLine], service: String, function: String) {
+        guard !lines.isEmpty else { return }
+        var data = Data()
+        for line in lines {
+            guard let encoded = try? encoder.encode(line) else { continue }
+            data.append(encoded)
+            data.append(0x0A)
+        }
+        let key = "\(service)/\(function)"
+        guard var entry = handles[key] ?? open(service: service, function: function) else { return }
+        if entry.size + data.count > maximumBytes {
+            try? entry.handle.close()
+            let url = file(service: service, function: function)
+            let rotated = url.appendingPathExtension("1")
+            try? FileManager.default.removeItem(at: rotated)
+            try? FileManager.default.moveItem(at: url, to: rotated)
+            handles[key] = nil
+            guard let fresh = open(service: service, function: function) else { return }
+            entry = fresh
+        }
+        try? entry.handle.write(contentsOf: data)
+        entry.size += data.count
+        handles[key] = entry
+    }
+
+    private func open(service: String, function: String) -> (handle: FileHandle, size: Int)? {
+        let url = file(service: service, function: function)
+        try? FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
+        guard let handle = FileHandle(forWritingAtPath: url.path) else { return nil }
+        let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
+        return (handle, size)
+    }
+
+    /// Lines newer than `since` (oldest first), at most `limit` of the newest.
+    package func read(service: String, function: String, since: Date?, limit: Int) -> [LogLine] {
+        let url = file(service: service, function: function)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        var lines: [LogLine] = []
+        for candidate in [url.appendingPathExtension("1"), url] {
+            guard let data = try? Data(contentsOf: candidate) else { continue }
+            for raw in data.split(separator: 0x0A) {
+                guard let line = try? decoder.decode(LogLine.self, from: raw) else { continue }
+                if let since, line.time <= since { continue }
+                lines.append(line)
+            }
+        }
+        return Array(lines.suffix(limit))
+    }
+
+    package func closeAll() {
+        for entry in handles.values { try? entry.handle.close() }
+        handles = [:]
+    }
+}

@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import Foundation
+import NIOHTTP1
+import NimbusCore
+
+extension Instance {
+    func beginCall(_ requestId: String, wantsTail: Bool) {
+        guard active[requestId] == nil else { return }
+        active[requestId] = wantsTail ? LogTail() : .some(nil)
+    }
+
+    func endCall(_ requestId: String) -> String? {
+        let tail = active.removeValue(forKey: requestId) ?? nil
+        endWaiters.removeValue(forKey: requestId)?.resume()
+        return tail?.text
+    }
+
+    /// The shims print the End line before they answer, but the pipe may deliver it a moment later.
+    func waitForEndLine(_ requestId: String) async {
+        guard active[requestId] != nil, !(active[requestId]??.lines.last?.hasPrefix("FC Invoke End") ?? false)
+        else { return }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(200))
+            await self?.releaseEndWaiter(requestId)
+        }
+        await withCheckedContinuation { continuation in endWaiters[requestId] = continuation }
+        timer.cancel()
+    }
+
+    private func releaseEndWaiter(_ requestId: String) {
+        endWaiters.removeValue(forKey: requestId)?.resume()
+    }
+
+    /// Attributes a line to a call: the one whose request id it mentions, else the only call in flight.
+    func route(_ text: String, requestId explicit: String? = nil) async {
+        let requestId =
+            explicit ?? active.keys.first(where: { text.contains($0) }) ?? (active.count == 1 ? active.keys.first : nil)
+        recentOutput.append(text)
+        if let requestId, active[requestId] != nil {
+            active[requestId]??.append(text)
+            if text.hasPrefix("FC Invoke End RequestId: \(requestId)") {
+                endWaiters.removeValue(forKey: requestId)?.resume()
+            }
+        }
+        let line = LogLine(time: Date(), requestId: requestId, instanceId: id, text: text)
+        await logs.append([line], service: contract.service.name, function: contract.function.name)
+    }
+
+    func processExited(_ status: Int32?) async {
+        exited = true
+        for waiter in endWaiters.values { waiter.resume() }
+        endWaiters = [:]
+        await onExit(id)
+    }
+
+    /// Graceful stop: the preStop hook (if configured), then SIGTERM and the grace period.
+    func stop() async {
+        if !exited, let hook = contract.function.spec.instanceLifecycleConfig?.preStop, let name = hook.handler,
+            !name.isEmpty
+        {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/pre-stop")
+            request.method = .GET
+            let requestId = UUID().uuidString.lowercased()
+            for (header, value) in contract.headers(requestId: requestId, controlPath: "/pre-stop") {
+                request.headers.add(name: header, value: value)
+            }
+            _ = await exchange(
+                request, requestId: requestId, timeout: hook.timeout ?? 3, wantsTail: false, isHTTP: false)
+        }
+        process?.terminate()
+        await process?.waitForExit()
+    }
+
+    func killNow() async {
+        process?.killNow()
+        await process?.waitForExit()
+    }
+
+    var processID: Int32? { process?.pid }
+}
+
+/// Why an instance could not start: a platform problem (no bootstrap, exited early, never listened),
+/// or the function's initializer failing, which FC reports as the call's function error.
+enum InstanceStartFailure: Error, Sendable {
+    case platform(NimbusError)
+    case initializer(InstanceReply)
+}

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NimbusCore
+
+/// One running instance of a function: its process, its port, the calls in flight and their logs.
+///
+/// Created by the ``Supervisor``; `start()` returns once the program listens and its initializer
+/// (if any) succeeded. Calls are plain HTTP requests to the program (fc-runtimes spec 4.2).
+actor Instance {
+    let id: String
+    let contract: InstanceContract
+    let codeDirectory: URL
+    let configuration: RuntimeConfiguration
+    let http: HTTPClient
+    let logs: FunctionLogs
+    let logger: Logger
+    let onExit: @Sendable (String) async -> Void
+
+    var port = 0
+    var process: InstanceProcess?
+    var startedIn: TimeInterval?
+    var exited = false
+    var recentOutput = LogTail(limit: 2048)
+    var active: [String: LogTail?] = [:]
+    var endWaiters: [String: CheckedContinuation<Void, Never>] = [:]
+
+    var isCustomRuntime: Bool { (try? Runtime(fcName: contract.function.spec.runtime ?? "")) == .custom }
+
+    init(
+        id: String, contract: InstanceContract, codeDirectory: URL, configuration: RuntimeConfiguration,
+        http: HTTPClient, logs: FunctionLogs, logger: Logger, onExit: @escaping @Sendable (String) async -> Void
+    ) {
+        self.id = id
+        self.contract = contract
+        self.codeDirectory = codeDirectory
+        self.configuration = configuration
+        self.http = http
+        self.logs = logs
+        self.logger = logger
+        self.onExit = onExit
+    }
+
+    /// Launches the program, waits until it listens, then runs the initializer once.
+    func start(requestId: String) async throws(InstanceStartFailure) {
+        let began = Date()
+        do {
+            port = try PortAllocator.freePort()
+            let arguments = try LaunchCommand.arguments(
+                for: contract.function.spec, codeDirectory: codeDirectory, configuration: configuration)
+            process = try await InstanceProcess.launch(
+                arguments: arguments,
+                environment: contract.environment(port: port, codeDirectory: codeDirectory.path, instanceId: id),
+                workingDirectory: codeDirectory.path, configuration: configuration,
+                onLine: { [weak self] line in await self?.route(line) },
+                onExit: { [weak self] status in await self?.processExited(status) })
+            try await waitUntilListening()
+        } catch let error as NimbusError {
+            process?.killNow()
+            throw .platform(error)
+        } catch {
+            process?.killNow()
+            throw .platform(NimbusError(.instanceExited, "the instance failed to start: \(error)"))
+        }
+        if let initializer = contract.function.spec.initializer, !initializer.isEmpty {
+            let reply = await runInitializer(requestId: requestId)
+            if reply.errorType != nil {
+                process?.killNow()
+                throw .initializer(reply)
+            }
+        }
+        startedIn = Date().timeIntervalSince(began)
+    }
+
+    /// Time the start took, reported once with the first call (the cold start).
+    func takeColdStart() -> TimeInterval? {
+        defer { startedIn = nil }
+        return startedIn
+    }
+
+    private func waitUntilListening() async throws(NimbusError) {
+        let deadline = Date().addingTimeInterval(configuration.startTimeout)
+        while Date() < deadline {
+            if exited {
+                throw NimbusError(
+                    .instanceExited,
+                    "the instance exited before it listened on port \(port). Output:\n\(recentOutput.text)")
+            }
+            if PortAllocator.accepts(port: port) { return }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        throw NimbusError(
+            .instanceExited,
+            "the instance did not listen on FC_SERVER_PORT (\(port)) within \(Int(configuration.startTimeout)) s. "
+                + "Output:\n\(recentOutput.text)")
+    }
+
+    private func runInitializer(requestId: String) async -> InstanceReply {
+        let timeout = contract.function.spec.initializationTimeout ?? 3
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/initialize")
+        request.method = .POST
+        for (name, value) in contract.headers(requestId: requestId, controlPath: "/initialize") {
+            request.headers.add(name: name, value: value)
+        }
+        return await exchange(request, requestId: requestId, timeout: timeout, wantsTail: false, isHTTP: false)
+    }
+
+    /// Sends one call to the program and turns what happens into a reply, crashes and timeouts included.
+    func call(_ call: InstanceCall) async -> InstanceReply {
+        let timeout = contract.function.spec.timeout ?? 3
+        var request: HTTPClientRequest
+        let controlPath: String
+        switch call.kind {
+        case .event(let payload):
+            request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/invoke")
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/octet-stream")
+            request.body = .bytes(payload)
+            controlPath = "/invoke"
+        case .http(let http):
+            request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(http.requestURI)")
+            request.method = HTTPMethod(rawValue: http.method)
+            for (name, value) in http.headers where !Self.hopByHop.contains(name.lowercased()) {
+                request.headers.add(name: name, value: value)
+            }
+            request.headers.add(
+                name: "x-fc-http-params",
+                value: InstanceContract.httpParams(
+                    path: http.functionPath, requestURI: http.requestURI, method: http.method,
+                    clientIP: http.clientIP, host: http.host))
+            request.body = .bytes(http.body)
+            controlPath = "/http-invoke"
+        }
+        for (name, value) in contract.headers(requestId: call.requestId, controlPath: controlPath) {
+            request.headers.replaceOrAdd(name: name, value: value)
+        }
+        beginCall(call.requestId, wantsTail: call.wantsLogTail)
+        if isCustomRuntime { await route("FC Invoke Start RequestId: \(call.requestId)", requestId: call.requestId) }
+        var isHTTP = false
+        if case .http = call.kind { isHTTP = true }
+        var reply = await exchange(
+            request, requestId: call.requestId, timeout: timeout, wantsTail: call.wantsLogTail, isHTTP: isHTTP)
+        reply.coldStart = takeColdStart()
+        return reply
+    }
+
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer",
+        "content-length",
+    ]
+}

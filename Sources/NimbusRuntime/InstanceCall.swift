@@ -1,0 +1,82 @@
+import Foundation
+import NIOCore
+import NimbusCore
+
+/// A call to run on an instance.
+package struct InstanceCall: Sendable {
+    package enum Kind: Sendable {
+        /// `POST /invoke` with the event bytes.
+        case event(ByteBuffer)
+        /// An HTTP-trigger request, forwarded as the client sent it.
+        case http(HTTPCall)
+    }
+
+    package var requestId: String
+    package var kind: Kind
+    /// Keep the last 4 KB of this call's log lines for `X-Fc-Log-Result`.
+    package var wantsLogTail: Bool
+
+    package init(requestId: String, kind: Kind, wantsLogTail: Bool) {
+        self.requestId = requestId
+        self.kind = kind
+        self.wantsLogTail = wantsLogTail
+    }
+}
+
+/// The client's request as an HTTP trigger received it.
+package struct HTTPCall: Sendable {
+    package var method: String
+    /// The original request URI (path and query), e.g. `/2016-08-15/proxy/svc/fn/a?b=1`.
+    package var requestURI: String
+    /// The path relative to the function, e.g. `/a`.
+    package var functionPath: String
+    package var headers: [(String, String)]
+    package var body: ByteBuffer
+    package var clientIP: String
+    package var host: String
+
+    package init(
+        method: String, requestURI: String, functionPath: String, headers: [(String, String)], body: ByteBuffer,
+        clientIP: String, host: String
+    ) {
+        self.method = method
+        self.requestURI = requestURI
+        self.functionPath = functionPath
+        self.headers = headers
+        self.body = body
+        self.clientIP = clientIP
+        self.host = host
+    }
+}
+
+/// What a call produced: the function's reply, or FC's error shape for a crash or timeout.
+package struct InstanceReply: Sendable {
+    package var status: Int
+    package var headers: [(String, String)]
+    package var body: ByteBuffer
+    /// `HandledInvocationError` / `UnhandledInvocationError`, nil on success.
+    package var errorType: String?
+    package var instanceId: String
+    package var duration: TimeInterval
+    package var maxMemoryMB: Double
+    /// Time spent starting the instance when this call started it.
+    package var coldStart: TimeInterval?
+    package var logTail: String?
+    /// The instance was killed by this call (timeout, crash); it takes no more calls.
+    package var instanceDied = false
+
+    package init(
+        status: Int, headers: [(String, String)], body: ByteBuffer, errorType: String?, instanceId: String,
+        duration: TimeInterval, maxMemoryMB: Double, coldStart: TimeInterval? = nil, logTail: String? = nil
+    ) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.errorType = errorType
+        self.instanceId = instanceId
+        self.duration = duration
+        self.maxMemoryMB = maxMemoryMB
+        self.coldStart = coldStart
+        self.logTail = logTail
+    }
+}

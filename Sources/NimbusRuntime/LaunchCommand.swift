@@ -1,0 +1,40 @@
+import Foundation
+import NimbusCore
+
+/// The program an instance runs, per runtime: our shims for python3 and nodejs, the user's own
+/// server for custom runtimes (`customRuntimeConfig.command` + `args`, else `<code>/bootstrap`).
+enum LaunchCommand {
+    static func arguments(
+        for spec: FunctionSpec, codeDirectory: URL, configuration: RuntimeConfiguration
+    ) throws(NimbusError) -> [String] {
+        switch try Runtime(fcName: spec.runtime ?? "") {
+        case .python3:
+            return [configuration.pythonPath, "-u", try shim("python/bootstrap.py")]
+        case .nodejs:
+            return [configuration.nodePath, try shim("nodejs/bootstrap.js")]
+        case .custom:
+            if let command = spec.customRuntimeConfig?.command, !command.isEmpty {
+                return command + (spec.customRuntimeConfig?.args ?? [])
+            }
+            let bootstrap = codeDirectory.appendingPathComponent("bootstrap").path
+            guard FileManager.default.fileExists(atPath: bootstrap) else {
+                throw NimbusError(
+                    .instanceFileNotFound,
+                    "the custom runtime has no customRuntimeConfig.command and no 'bootstrap' file in its code")
+            }
+            guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
+                throw NimbusError(.instanceFilePermission, "the custom runtime's 'bootstrap' file is not executable")
+            }
+            return [bootstrap] + (spec.customRuntimeConfig?.args ?? [])
+        }
+    }
+
+    static func shim(_ relativePath: String) throws(NimbusError) -> String {
+        guard let root = Bundle.module.resourceURL,
+            FileManager.default.fileExists(atPath: root.appendingPathComponent(relativePath).path)
+        else {
+            throw NimbusError(.internalServerError, "the runtime shim \(relativePath) is missing from this build")
+        }
+        return root.appendingPathComponent(relativePath).path
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// How the supervisor runs instances. Defaults suit one machine.
+package struct RuntimeConfiguration: Sendable {
+    /// An instance with no calls for this long is stopped (FC: 3 to 5 minutes).
+    package var idleTimeout: TimeInterval = 240
+    /// On-demand instances one function may run at once.
+    package var maximumInstancesPerFunction: Int = 10
+    /// How long a process may take to listen on its port.
+    package var startTimeout: TimeInterval = 60
+    /// How long a call waits for a free instance before it is throttled.
+    package var queueTimeout: TimeInterval = 30
+    /// Time between SIGTERM and SIGKILL when an instance is stopped.
+    package var stopGrace: TimeInterval = 2
+    /// Where the `nimbus-init` executable is; found beside the running binary by default.
+    package var initPath: String
+    package var pythonPath: String
+    package var nodePath: String
+
+    package init(
+        initPath: String? = nil, pythonPath: String? = nil, nodePath: String? = nil
+    ) {
+        self.initPath = initPath ?? RuntimeConfiguration.besideExecutable("nimbus-init")
+        self.pythonPath = pythonPath ?? RuntimeConfiguration.onPath("python3") ?? "/usr/bin/python3"
+        self.nodePath = nodePath ?? RuntimeConfiguration.onPath("node") ?? "/usr/bin/node"
+    }
+
+    /// A file next to the running executable (SwiftPM puts all products of a build in one folder).
+    package static func besideExecutable(_ name: String) -> String {
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    static func onPath(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}

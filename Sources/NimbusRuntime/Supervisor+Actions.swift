@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NimbusCore
+import ServiceLifecycle
+
+extension Supervisor {
+    /// Carries out the pool's decisions.
+    func perform(_ actions: [InstancePool.Action], key: PoolKey, requestId: String?) {
+        for action in actions {
+            switch action {
+            case .start(let id):
+                startInstance(id, key: key)
+            case .run(let call, let id):
+                guard let instance = pools[key]?.instances[id] else { continue }
+                waiters.removeValue(forKey: call)?.resume(returning: instance)
+            case .fail(let calls):
+                let failure: any Error =
+                    pools[key]?.lastStartFailure
+                    ?? InstanceStartFailure.platform(NimbusError(.instanceExited, "the instance failed to start"))
+                for call in calls { waiters.removeValue(forKey: call)?.resume(throwing: failure) }
+            case .stop(let ids):
+                for id in ids {
+                    guard let instance = pools[key]?.instances.removeValue(forKey: id) else { continue }
+                    Task { await instance.stop() }
+                }
+            }
+        }
+    }
+
+    private func startInstance(_ id: InstancePool.InstanceID, key: PoolKey) {
+        guard let deployment = pools[key]?.deployment else { return }
+        let instanceId = "\(key.function)-\(UUID().uuidString.prefix(8).lowercased())"
+        let instance = Instance(
+            id: instanceId, contract: deployment.contract, codeDirectory: deployment.codeDirectory,
+            configuration: configuration, http: http, logs: logs,
+            logger: logger,
+            onExit: { [weak self] _ in await self?.instanceExited(id, key: key) })
+        pools[key]?.instances[id] = instance
+        Task {
+            do {
+                try await instance.start(requestId: UUID().uuidString.lowercased())
+                self.instanceReady(id, key: key)
+            } catch let failure as InstanceStartFailure {
+                self.instanceFailedToStart(id, key: key, failure: failure)
+            } catch {
+                self.instanceFailedToStart(
+                    id, key: key, failure: .platform(NimbusError(.instanceExited, "the instance failed to start")))
+            }
+        }
+    }
+
+    private func instanceReady(_ id: InstancePool.InstanceID, key: PoolKey) {
+        guard pools[key] != nil else { return }
+        perform(pools[key]!.pool.ready(id, now: Date()), key: key, requestId: nil)
+    }
+
+    private func instanceFailedToStart(_ id: InstancePool.InstanceID, key: PoolKey, failure: InstanceStartFailure) {
+        guard pools[key] != nil else { return }
+        pools[key]?.instances[id] = nil
+        pools[key]?.lastStartFailure = failure
+        if case .platform(let error) = failure {
+            logger.warning(
+                "instance failed to start", metadata: ["function.name": .string(key.function), "error": "\(error)"])
+        }
+        perform(pools[key]!.pool.failedToStart(id), key: key, requestId: nil)
+    }
+
+    private func instanceExited(_ id: InstancePool.InstanceID, key: PoolKey) {
+        guard pools[key] != nil else { return }
+        pools[key]?.instances[id] = nil
+        perform(pools[key]!.pool.exited(id), key: key, requestId: nil)
+    }
+
+    /// Stops idle instances; retired configurations go as soon as they are idle.
+    func reap(now: Date) {
+        for key in Array(pools.keys) {
+            guard var entry = pools[key] else { continue }
+            let actions = entry.pool.reap(now: now, idleTimeout: entry.retired ? 0 : configuration.idleTimeout)
+            pools[key] = entry
+            perform(actions, key: key, requestId: nil)
+            entry = pools[key]!
+            if entry.retired, entry.pool.instanceCount == 0, entry.pool.waitingCount == 0 { pools[key] = nil }
+        }
+    }
+
+    /// Stops every instance and fails queued calls; returns when all processes are gone.
+    func shutdown() async {
+        shuttingDown = true
+        var stopping: [Instance] = []
+        for key in Array(pools.keys) {
+            let instances = pools[key]?.instances.values.map { $0 } ?? []
+            stopping += instances
+            _ = pools[key]?.pool.drainAll()
+            pools[key]?.instances = [:]
+        }
+        for waiter in waiters.values {
+            waiter.resume(throwing: NimbusError(.resourceExhausted, "Nimbus is shutting down"))
+        }
+        waiters = [:]
+        await withTaskGroup(of: Void.self) { group in
+            for instance in stopping { group.addTask { await instance.stop() } }
+        }
+        await logs.closeAll()
+    }
+
+    /// Runs the idle reaper until graceful shutdown, then stops everything.
+    package func run() async throws {
+        let interval = max(0.5, min(5, configuration.idleTimeout / 4))
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(interval))
+            reap(now: Date())
+        }
+        await shutdown()
+    }
+
+    /// What runs now, for `list_instances` and tests.
+    package func instances(service: String, function: String) async -> [(id: String, pid: Int32?)] {
+        var result: [(String, Int32?)] = []
+        for (key, entry) in pools where key.service == service && key.function == function {
+            for instance in entry.instances.values { result.append((instance.id, await instance.processID)) }
+        }
+        return result
+    }
+}

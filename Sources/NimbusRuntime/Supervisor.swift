@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NimbusCore
+import ServiceLifecycle
+
+/// Owns every function instance: starts them on demand, routes calls through each function's
+/// ``InstancePool``, reaps idle ones, and stops them all at shutdown.
+///
+/// Decisions come from the pool (a value type); this actor only carries them out.
+package actor Supervisor: Service {
+    /// A function as it is to be run; its `generation` changes whenever its configuration does.
+    package struct Deployment: Sendable {
+        package var contract: InstanceContract
+        package var codeDirectory: URL
+
+        package init(contract: InstanceContract, codeDirectory: URL) {
+            self.contract = contract
+            self.codeDirectory = codeDirectory
+        }
+
+        var key: PoolKey {
+            PoolKey(
+                service: contract.service.name, function: contract.function.name, qualifier: contract.qualifier,
+                generation: contract.service.meta.etag + "/" + contract.function.meta.etag)
+        }
+    }
+
+    struct PoolKey: Hashable, Sendable {
+        var service: String
+        var function: String
+        var qualifier: String
+        var generation: String
+    }
+
+    struct PoolEntry {
+        var pool: InstancePool
+        var deployment: Deployment
+        var instances: [InstancePool.InstanceID: Instance] = [:]
+        var retired = false
+        /// Why the last start failed, handed to the calls that fail because of it.
+        var lastStartFailure: InstanceStartFailure?
+    }
+
+    let configuration: RuntimeConfiguration
+    let http: HTTPClient
+    package let logs: FunctionLogs
+    let logger: Logger
+    var pools: [PoolKey: PoolEntry] = [:]
+    var waiters: [InstancePool.CallID: CheckedContinuation<Instance, any Error>] = [:]
+    var nextCall = 1
+    var shuttingDown = false
+
+    package init(configuration: RuntimeConfiguration, logs: FunctionLogs, logger: Logger) {
+        self.configuration = configuration
+        self.logs = logs
+        self.logger = logger
+        self.http = Self.instanceClient
+    }
+
+    /// One process-wide client for talking to instances, like `HTTPClient.shared` but allowing many
+    /// connections per instance (instance concurrency goes up to 100). It lives as long as the process.
+    static let instanceClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// Runs a call on an instance of the deployment, starting one if none is free.
+    package func invoke(_ deployment: Deployment, _ call: InstanceCall) async throws(NimbusError) -> InstanceReply {
+        guard !shuttingDown else { throw NimbusError(.resourceExhausted, "Nimbus is shutting down") }
+        let key = deployment.key
+        retireOlderGenerations(of: key)
+        if pools[key] == nil {
+            let spec = deployment.contract.function.spec
+            let limits = InstancePool.Limits(
+                concurrency: spec.instanceConcurrency ?? 1, maximumInstances: configuration.maximumInstancesPerFunction)
+            pools[key] = PoolEntry(pool: InstancePool(limits: limits), deployment: deployment)
+        }
+        let callID = nextCall
+        nextCall += 1
+        let instance: Instance
+        do {
+            instance = try await withCheckedThrowingContinuation { continuation in
+                waiters[callID] = continuation
+                let actions = pools[key]!.pool.arrive(callID, now: Date())
+                perform(actions, key: key, requestId: call.requestId)
+                if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
+            }
+        } catch let failure as InstanceStartFailure {
+            switch failure {
+            case .platform(let error): throw error
+            case .initializer(var reply):
+                reply.logTail = nil
+                return reply
+            }
+        } catch let error as NimbusError {
+            throw error
+        } catch {
+            throw NimbusError(.internalServerError, "\(error)")
+        }
+        let reply = await instance.call(call)
+        if let id = instanceID(of: instance, key: key) {
+            let actions =
+                reply.instanceDied
+                ? pools[key]!.pool.exited(id) : pools[key]!.pool.finished(on: id, now: Date())
+            if reply.instanceDied { pools[key]?.instances[id] = nil }
+            perform(actions, key: key, requestId: nil)
+        }
+        return reply
+    }
+
+    private func instanceID(of instance: Instance, key: PoolKey) -> InstancePool.InstanceID? {
+        pools[key]?.instances.first(where: { $0.value === instance })?.key
+    }
+
+    private func scheduleQueueTimeout(_ call: InstancePool.CallID, key: PoolKey) {
+        let wait = configuration.queueTimeout
+        Task {
+            try? await Task.sleep(for: .seconds(wait))
+            self.expire(call, key: key)
+        }
+    }
+
+    private func expire(_ call: InstancePool.CallID, key: PoolKey) {
+        guard pools[key]?.pool.cancel(call) == true, let waiter = waiters.removeValue(forKey: call) else { return }
+        waiter.resume(
+            throwing: NimbusError(
+                .resourceExhausted,
+                "no instance of function '\(key.function)' became free within \(Int(configuration.queueTimeout)) s"))
+    }
+
+    /// An older configuration of a function stops taking calls; its idle instances go at the next reap.
+    private func retireOlderGenerations(of key: PoolKey) {
+        for (other, _) in pools
+        where other.service == key.service && other.function == key.function && other.qualifier == key.qualifier
+            && other.generation != key.generation
+        {
+            pools[other]?.retired = true
+        }
+    }
+}

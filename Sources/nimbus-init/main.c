@@ -1,0 +1,139 @@
+// nimbus-init: the first process of every function instance.
+//
+// Nimbus starts it with a "lifeline" pipe as standard input. It forks the instance's program into
+// a process group of its own (the program's pid) and then waits. When the program exits, it kills
+// whatever the program left in that group and exits with the program's status. When the lifeline
+// reaches end-of-file (Nimbus exited, even by SIGKILL) or it receives SIGTERM, it stops the group:
+// SIGTERM, a grace period, then SIGKILL. SIGINT stops it at once (SIGKILL). So an instance never
+// outlives Nimbus, and a timed-out instance dies with all its children.
+//
+// Usage: nimbus-init [--grace-ms N] -- program [args...]
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int exit_code(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 1;
+}
+
+// Stops the program's process group: SIGTERM, up to grace_ms for the program to exit, then SIGKILL.
+static void stop_group(pid_t child, long grace_ms, int sfd) {
+    if (grace_ms > 0) kill(-child, SIGTERM);
+    long deadline = now_ms() + grace_ms;
+    int child_done = 0;
+    while (!child_done && now_ms() < deadline) {
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid == child) child_done = 1;
+        if (pid <= 0) {
+            struct pollfd p = {.fd = sfd, .events = POLLIN};
+            poll(&p, 1, 20);
+            struct signalfd_siginfo info;
+            while (read(sfd, &info, sizeof info) == sizeof info) {}
+        }
+    }
+    kill(-child, SIGKILL);
+    kill(child, SIGKILL);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+}
+
+int main(int argc, char **argv) {
+    long grace_ms = 2000;
+    int i = 1;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--grace-ms") == 0 && i + 1 < argc) {
+            grace_ms = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) {
+        fprintf(stderr, "nimbus-init: no program given\n");
+        return 2;
+    }
+    setsid();  // already a session leader when Nimbus asked for one; harmless otherwise
+
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGCHLD);
+    sigaddset(&handled, SIGTERM);
+    sigaddset(&handled, SIGINT);
+    sigaddset(&handled, SIGHUP);
+    sigprocmask(SIG_BLOCK, &handled, NULL);
+    int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+
+    pid_t child = fork();
+    if (child < 0) {
+        perror("nimbus-init: fork");
+        return 1;
+    }
+    setpgid(child, child);  // also here, so the group exists before either side runs on
+    if (child == 0) {
+        setpgid(0, 0);
+        sigprocmask(SIG_UNBLOCK, &handled, NULL);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            close(devnull);
+        }
+        execvp(argv[i], &argv[i]);
+        fprintf(stderr, "nimbus-init: cannot run %s: %s\n", argv[i], strerror(errno));
+        _exit(127);
+    }
+
+    struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    for (;;) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (fds[0].revents) {
+            char buffer[64];
+            ssize_t n = read(0, buffer, sizeof buffer);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+                stop_group(child, grace_ms, sfd);  // the lifeline is gone: Nimbus is gone
+                return 1;
+            }
+        }
+        if (fds[1].revents) {
+            struct signalfd_siginfo info;
+            while (read(sfd, &info, sizeof info) == sizeof info) {
+                if (info.ssi_signo == SIGCHLD) {
+                    int status;
+                    pid_t pid;
+                    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                        if (pid == child) {
+                            kill(-child, SIGKILL);  // leftovers of the program die with it
+                            return exit_code(status);
+                        }
+                    }
+                } else {
+                    stop_group(child, info.ssi_signo == SIGINT ? 0 : grace_ms, sfd);
+                    return 128 + (int)info.ssi_signo;
+                }
+            }
+        }
+    }
+    stop_group(child, grace_ms, sfd);
+    return 1;
+}

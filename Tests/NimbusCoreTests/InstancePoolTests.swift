@@ -1,0 +1,92 @@
+import Foundation
+import NimbusCore
+import Testing
+
+@Suite struct InstancePoolTests {
+    let t0 = Date(timeIntervalSince1970: 1000)
+
+    @Test func firstCallStartsAnInstanceAndRunsWhenReady() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 3))
+        #expect(pool.arrive(1, now: t0) == [.start(1)])
+        #expect(pool.ready(1, now: t0) == [.run(1, on: 1)])
+        #expect(pool.finished(on: 1, now: t0) == [])
+        #expect(pool.arrive(2, now: t0) == [.run(2, on: 1)], "a warm instance is reused, not restarted")
+    }
+
+    @Test func concurrentCallsScaleOutUpToTheCap() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 2))
+        #expect(pool.arrive(1, now: t0) == [.start(1)])
+        #expect(pool.arrive(2, now: t0) == [.start(2)])
+        #expect(pool.arrive(3, now: t0) == [], "at the cap, the call waits")
+        #expect(pool.waitingCount == 3)
+        #expect(pool.ready(2, now: t0) == [.run(1, on: 2)])
+        #expect(pool.ready(1, now: t0) == [.run(2, on: 1)])
+        #expect(pool.finished(on: 2, now: t0) == [.run(3, on: 2)], "a freed slot serves the queue")
+    }
+
+    @Test func concurrencyFillsAnInstanceBeforeStartingAnother() {
+        var pool = InstancePool(limits: .init(concurrency: 3, maximumInstances: 5))
+        #expect(pool.arrive(1, now: t0) == [.start(1)])
+        #expect(pool.arrive(2, now: t0) == [])
+        #expect(pool.arrive(3, now: t0) == [])
+        #expect(pool.arrive(4, now: t0) == [.start(2)])
+        #expect(pool.ready(1, now: t0) == [.run(1, on: 1), .run(2, on: 1), .run(3, on: 1)])
+    }
+
+    @Test func callsGoToTheLeastLoadedInstance() {
+        var pool = InstancePool(limits: .init(concurrency: 4, maximumInstances: 2))
+        _ = pool.arrive(1, now: t0)
+        _ = pool.ready(1, now: t0)
+        for call in 2...5 { _ = pool.arrive(call, now: t0) }
+        _ = pool.ready(2, now: t0)
+        _ = pool.finished(on: 2, now: t0)
+        _ = pool.finished(on: 2, now: t0)
+        #expect(pool.arrive(9, now: t0) == [.run(9, on: 2)])
+    }
+
+    @Test func aFailedStartFailsTheCallsItWasFor() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 1))
+        _ = pool.arrive(1, now: t0)
+        _ = pool.arrive(2, now: t0)
+        #expect(pool.failedToStart(1) == [.fail([1])])
+        #expect(pool.instanceCount == 0)
+        #expect(pool.exited(1) == [], "an unknown instance changes nothing")
+    }
+
+    @Test func aCrashStartsAReplacementForQueuedCalls() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 1))
+        _ = pool.arrive(1, now: t0)
+        _ = pool.ready(1, now: t0)
+        _ = pool.arrive(2, now: t0)
+        #expect(pool.exited(1) == [.start(2)])
+    }
+
+    @Test func idleInstancesAreReapedButBusyOnesNever() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 2))
+        _ = pool.arrive(1, now: t0)
+        _ = pool.arrive(2, now: t0)
+        _ = pool.ready(1, now: t0)
+        _ = pool.ready(2, now: t0)
+        _ = pool.finished(on: 1, now: t0)
+        #expect(pool.reap(now: t0.addingTimeInterval(299), idleTimeout: 300) == [])
+        #expect(pool.reap(now: t0.addingTimeInterval(301), idleTimeout: 300) == [.stop([1])])
+        #expect(pool.instanceCount == 1)
+    }
+
+    @Test func cancelledCallsLeaveTheQueue() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 1))
+        _ = pool.arrive(1, now: t0)
+        let cancelled = pool.cancel(1)
+        let cancelledAgain = pool.cancel(1)
+        #expect(cancelled)
+        #expect(!cancelledAgain)
+        #expect(pool.ready(1, now: t0) == [])
+    }
+
+    @Test func drainAllStopsEverything() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 1))
+        _ = pool.arrive(1, now: t0)
+        _ = pool.arrive(2, now: t0)
+        #expect(pool.drainAll() == [.fail([1, 2]), .stop([1])])
+    }
+}

@@ -1,0 +1,587 @@
+"""Live tests of the Node.js runtime shim (Sources/NimbusRuntime/Resources/nodejs/bootstrap.js).
+
+Each runtime is a real `node bootstrap.js` subprocess serving 127.0.0.1:<free port> with the fixture
+code of tests/runtimes/fixtures/nodejs copied to a temp directory; the tests speak the instance
+HTTP contract (spec fc-runtimes.md §0, §1, §3, §4) with http.client, the way Nimbus does.
+Stdlib only. Run: python3 -m pytest -q tests/runtimes/test_node_runtime.py
+"""
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BOOTSTRAP = REPO_ROOT / 'Sources' / 'NimbusRuntime' / 'Resources' / 'nodejs' / 'bootstrap.js'
+FIXTURES = Path(__file__).resolve().parent / 'fixtures' / 'nodejs'
+NODE = shutil.which('node')
+
+START_TIMEOUT_S = 10
+REQUEST_TIMEOUT_S = 10
+OUTPUT_TIMEOUT_S = 5
+STOP_TIMEOUT_S = 5
+
+LOG_LINE = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (\S*) \[(\w+)\] (.*)$')
+
+pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class NodeRuntime:
+    """One `node bootstrap.js` process with its stdout/stderr captured line by line."""
+
+    def __init__(self, code_dir, extra_env=None):
+        self.code_dir = str(code_dir)
+        self.port = _free_port()
+        env = {
+            'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+            'HOME': os.environ.get('HOME', '/tmp'),
+            'FC_SERVER_PORT': str(self.port),
+            'FC_FUNC_CODE_PATH': self.code_dir,
+            'FC_FUNCTION_HANDLER': 'index.echo',
+            'FC_FUNCTION_INITIALIZER': '',
+            'FC_FUNCTION_NAME': 'fn',
+            'FC_FUNCTION_MEMORY_SIZE': '128',
+            'FC_SERVICE_NAME': 'svc',
+            'FC_REGION': 'local',
+            'FC_ACCOUNT_ID': '1234567890',
+            'FC_QUALIFIER': 'LATEST',
+            'FC_INSTANCE_ID': 'instance-1',
+            'FC_SERVER_LOG_LEVEL': 'warn',
+            'FC_INSTANCE_CONCURRENCY': '4',
+            'USER_VAR': 'user-value',
+        }
+        env.update(extra_env or {})
+        self.proc = subprocess.Popen([NODE, str(BOOTSTRAP)], cwd=self.code_dir, env=env,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._lock = threading.Lock()
+        self._stdout = []
+        self._stderr = []
+        self._readers = [threading.Thread(target=self._pump, args=(self.proc.stdout, self._stdout), daemon=True),
+                         threading.Thread(target=self._pump, args=(self.proc.stderr, self._stderr), daemon=True)]
+        for reader in self._readers:
+            reader.start()
+        self._wait_for_port()
+
+    def _pump(self, pipe, sink):
+        for raw in iter(pipe.readline, b''):
+            with self._lock:
+                sink.append(raw.decode('utf-8', 'replace').rstrip('\n'))
+
+    def _wait_for_port(self):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError('runtime exited early ({0}): {1}'.format(self.proc.returncode, self.stderr()))
+            try:
+                with socket.create_connection(('127.0.0.1', self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise AssertionError('runtime did not listen within {0}s: {1}'.format(START_TIMEOUT_S, self.stderr()))
+
+    def stdout_lines(self):
+        with self._lock:
+            return list(self._stdout)
+
+    def stderr(self):
+        with self._lock:
+            return '\n'.join(self._stderr)
+
+    def wait_for_line(self, predicate, timeout=OUTPUT_TIMEOUT_S):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.stdout_lines():
+                if predicate(line):
+                    return line
+            time.sleep(0.01)
+        raise AssertionError('no matching stdout line; got:\n' + '\n'.join(self.stdout_lines()))
+
+    def connection(self):
+        return http.client.HTTPConnection('127.0.0.1', self.port, timeout=REQUEST_TIMEOUT_S)
+
+    def request(self, method, path, body=b'', headers=None, conn=None):
+        own = conn is None
+        conn = conn or self.connection()
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, resp.getheaders(), data
+        finally:
+            if own:
+                conn.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=STOP_TIMEOUT_S)
+        for reader in self._readers:
+            reader.join(timeout=STOP_TIMEOUT_S)
+
+
+def fc_headers(handler='index.echo', request_id=None, **overrides):
+    """The x-fc-* headers of spec §1.1, as Nimbus sends them on every call."""
+    headers = {
+        'x-fc-request-id': request_id or str(uuid.uuid4()),
+        'x-fc-function-name': 'fn',
+        'x-fc-function-handler': handler,
+        'x-fc-function-memory': '256',
+        'x-fc-function-timeout': '30',
+        'x-fc-function-initializer': '',
+        'x-fc-initialization-timeout': '5',
+        'x-fc-service-name': 'svc',
+        'x-fc-service-logproject': 'log-project',
+        'x-fc-service-logstore': 'log-store',
+        'x-fc-qualifier': 'LATEST',
+        'x-fc-version-id': '',
+        'x-fc-region': 'local',
+        'x-fc-account-id': '1234567890',
+        'x-fc-retry-count': '0',
+        'x-fc-access-key-id': 'STS.ak',
+        'x-fc-access-key-secret': 'sk',
+        'x-fc-security-token': 'token',
+        'x-fc-instance-lifecycle-pre-freeze-handler': '',
+        'x-fc-instance-lifecycle-pre-stop-handler': '',
+        'x-fc-control-path': '/invoke',
+        'Content-Type': 'application/octet-stream',
+    }
+    for key, value in overrides.items():
+        headers['x-fc-' + key.replace('_', '-')] = value
+    return headers
+
+
+def header_values(headers, name):
+    return [v for (k, v) in headers if k.lower() == name.lower()]
+
+
+def single_header(headers, name):
+    values = header_values(headers, name)
+    assert len(values) == 1, (name, headers)
+    return values[0]
+
+
+def invoke(rt, handler, body=b'', request_id=None, conn=None, **overrides):
+    return rt.request('POST', '/invoke', body=body, headers=fc_headers(handler, request_id, **overrides), conn=conn)
+
+
+def http_params(path, request_uri, method, client_ip='10.0.0.7', host='example.test'):
+    raw = json.dumps({'path': path, 'requestURI': request_uri, 'method': method, 'clientIP': client_ip,
+                      'host': host}).encode('utf-8')
+    return base64.b64encode(raw).decode('ascii')
+
+
+def http_call(rt, handler, method, uri, fn_path, body=b'', extra_headers=None, conn=None, request_id=None):
+    headers = fc_headers(handler, request_id, control_path='/http-invoke')
+    del headers['Content-Type']
+    headers['x-fc-http-params'] = http_params(fn_path, uri, method)
+    headers.update(extra_headers or {})
+    return rt.request(method, uri, body=body, headers=headers, conn=conn)
+
+
+@pytest.fixture(scope='module')
+def code_dir(tmp_path_factory):
+    target = tmp_path_factory.mktemp('node-code') / 'code'
+    shutil.copytree(FIXTURES, target)
+    return target
+
+
+@pytest.fixture(scope='module')
+def rt(code_dir):
+    runtime = NodeRuntime(code_dir)
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture
+def fresh_rt(code_dir):
+    runtimes = []
+
+    def start(extra_env=None):
+        runtime = NodeRuntime(code_dir, extra_env)
+        runtimes.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in runtimes:
+        runtime.stop()
+
+
+# ---- event invocations ------------------------------------------------------------------------
+
+def test_callback_handler_echoes_binary_buffer(rt):
+    payload = bytes(range(256)) * 4
+    status, headers, body = invoke(rt, 'index.echo', payload)
+    assert status == 200
+    assert body == payload
+    assert single_header(headers, 'Content-Type') == 'application/octet-stream'
+    assert single_header(headers, 'x-fc-status') == '200'
+    assert header_values(headers, 'x-fc-error-type') == []
+
+    status, _, body = invoke(rt, 'index.echoType', b'abc')
+    assert status == 200
+    assert json.loads(body) == {'isBuffer': True, 'length': 3}
+
+    status, _, body = invoke(rt, 'index.echo', b'')
+    assert (status, body) == (200, b'')
+
+
+def test_async_handler_uses_promise_value(rt):
+    status, _, body = invoke(rt, 'index.asyncEcho', 'héllo'.encode('utf-8'))
+    assert status == 200
+    assert json.loads(body) == {'async': True, 'event': 'héllo'}
+
+
+def test_result_conversion(rt):
+    assert invoke(rt, 'index.returnsNumber')[::2] == (200, b'42')
+    assert invoke(rt, 'index.returnsNothing')[::2] == (200, b'')
+
+
+def test_nested_and_esm_handlers(rt):
+    assert invoke(rt, 'sub/dir/mod.handler', b'x')[::2] == (200, b'nested:x')
+    assert invoke(rt, 'esm.handler', b'y')[::2] == (200, b'esm:y')
+
+
+def test_callback_error_is_handled_invocation_error(rt):
+    rid = str(uuid.uuid4())
+    status, headers, body = invoke(rt, 'index.handledError', request_id=rid)
+    assert status == 404
+    assert single_header(headers, 'x-fc-status') == '404'
+    assert single_header(headers, 'x-fc-error-type') == 'HandledInvocationError'
+    err = json.loads(body)
+    assert err['errorMessage'] == 'bad input'
+    assert err['errorType'] == 'TypeError'
+    assert err['stackTrace'][0] == 'TypeError: bad input'
+    assert any(line.startswith('at ') for line in err['stackTrace'])
+    assert all(line == line.strip() for line in err['stackTrace'])
+    rt.wait_for_line(lambda line: line == 'FC Invoke End RequestId: {0}, Error: Handled function error'.format(rid))
+
+    status, headers, body = invoke(rt, 'index.handledPlain')
+    assert status == 404
+    assert single_header(headers, 'x-fc-error-type') == 'HandledInvocationError'
+    assert json.loads(body) == {'errorMessage': 'something went wrong'}
+
+
+@pytest.mark.parametrize('handler,error_type,message', [
+    ('index.thrown', 'RangeError', 'sync boom'),
+    ('index.thrownLater', 'Error', 'async boom'),
+    ('index.asyncRejects', 'Error', 'rejected boom'),
+])
+def test_throw_is_unhandled_invocation_error(rt, handler, error_type, message):
+    rid = str(uuid.uuid4())
+    status, headers, body = invoke(rt, handler, request_id=rid)
+    assert status == 404
+    assert single_header(headers, 'x-fc-status') == '404'
+    assert single_header(headers, 'x-fc-error-type') == 'UnhandledInvocationError'
+    err = json.loads(body)
+    assert err['errorMessage'] == message
+    assert err['errorType'] == error_type
+    assert err['stackTrace'][0] == '{0}: {1}'.format(error_type, message)
+    assert any('index.js' in line for line in err['stackTrace'])
+    assert all(line == line.strip() for line in err['stackTrace'])
+    rt.wait_for_line(lambda line: line == 'FC Invoke End RequestId: {0}, Error: Unhandled function error'.format(rid))
+    # the error JSON is also logged, attributed to the request
+    rt.wait_for_line(lambda line: line.endswith(' {0} [error] {1}'.format(rid, body.decode('utf-8'))))
+    # the process survives and keeps serving
+    assert invoke(rt, 'index.echo', b'still alive')[::2] == (200, b'still alive')
+
+
+def test_missing_module_and_handler_messages(rt, code_dir):
+    status, headers, body = invoke(rt, 'nope.handler')
+    assert status == 404
+    assert single_header(headers, 'x-fc-error-type') == 'UnhandledInvocationError'
+    assert json.loads(body)['errorMessage'] == "Cannot find module '{0}/nope.js'".format(code_dir)
+
+    status, _, body = invoke(rt, 'index.missing')
+    assert status == 404
+    assert json.loads(body)['errorMessage'] == "Handler 'missing' missing on module 'index'"
+
+    status, _, body = invoke(rt, 'index.notAFunction')
+    assert json.loads(body)['errorMessage'] == "Handler 'notAFunction' missing on module 'index'"
+
+    status, _, body = invoke(rt, 'sub/dir/mod.nothing')
+    assert json.loads(body)['errorMessage'] == "Handler 'nothing' missing on module 'sub/dir/mod'"
+
+    status, headers, body = invoke(rt, 'broken.handler')
+    assert status == 404
+    assert single_header(headers, 'x-fc-error-type') == 'UnhandledInvocationError'
+    assert json.loads(body)['errorType'] == 'UserCodeSyntaxError'
+
+
+def test_context_fields(rt, code_dir):
+    rid = str(uuid.uuid4())
+    baggages = base64.b64encode(json.dumps({'k': 'v'}).encode()).decode()
+    status, _, body = invoke(rt, 'index.context', request_id=rid, version_id='3', retry_count='2',
+                             function_initializer='index.initializer',
+                             tracing_opentracing_span_context='span-ctx',
+                             tracing_opentracing_span_baggages=baggages,
+                             tracing_jaeger_endpoint='http://jaeger')
+    assert status == 200
+    ctx = json.loads(body)
+    assert ctx['requestId'] == rid
+    assert ctx['credentials'] == {'accessKeyId': 'STS.ak', 'accessKeySecret': 'sk', 'securityToken': 'token'}
+    assert ctx['function'] == {'name': 'fn', 'handler': 'index.context', 'memory': 256, 'timeout': 30,
+                               'initializer': 'index.initializer', 'initializationTimeout': 5}
+    assert ctx['service'] == {'name': 'svc', 'logProject': 'log-project', 'logStore': 'log-store',
+                              'qualifier': 'LATEST', 'versionId': '3'}
+    assert ctx['region'] == 'local'
+    assert ctx['accountId'] == '1234567890'
+    assert ctx['retryCount'] == 2
+    assert ctx['tracing'] == {'openTracingSpanContext': 'span-ctx', 'openTracingSpanBaggages': {'k': 'v'},
+                              'jaegerEndpoint': 'http://jaeger'}
+    assert ctx['loggerMethods'] == ['debug', 'error', 'info', 'log', 'warn']
+    assert ctx['env'] == {'FC_SERVER_PORT': None, 'FC_SERVER_LOG_LEVEL': None, 'FC_INSTANCE_CONCURRENCY': None,
+                          'FC_FUNC_CODE_PATH': str(code_dir), 'USER_VAR': 'user-value'}
+    assert ctx['cwd'] == str(code_dir)
+
+
+# ---- initializer and hooks --------------------------------------------------------------------
+
+def test_initializer_succeeds_at_most_once(fresh_rt):
+    rt = fresh_rt()
+    rid = str(uuid.uuid4())
+    headers = fc_headers(request_id=rid, function_initializer='index.flakyInitializer', control_path='/initialize')
+    status, resp_headers, body = rt.request('POST', '/initialize', headers=headers)
+    assert status == 404
+    assert single_header(resp_headers, 'x-fc-error-type') == 'HandledInvocationError'
+    assert json.loads(body)['errorMessage'] == 'first attempt fails'
+    rt.wait_for_line(lambda line: line == 'FC Initialize Start RequestId: ' + rid)
+
+    rid2 = str(uuid.uuid4())
+    headers['x-fc-request-id'] = rid2
+    assert rt.request('POST', '/initialize', headers=headers)[::2] == (200, b'ready')
+    rt.wait_for_line(lambda line: line == 'FC Initialize End RequestId: ' + rid2)
+
+    headers['x-fc-request-id'] = str(uuid.uuid4())
+    assert rt.request('POST', '/initialize', headers=headers)[::2] == (200, b'')
+    status, _, body = invoke(rt, 'index.initializerRuns')
+    assert json.loads(body) == {'initializerRuns': 0, 'flakyAttempts': 2}
+    starts = [line for line in rt.stdout_lines() if line.startswith('FC Initialize Start RequestId: ')]
+    assert len(starts) == 2
+
+
+def test_initializer_from_environment(fresh_rt):
+    rt = fresh_rt({'FC_FUNCTION_INITIALIZER': 'index.initializer'})
+    headers = fc_headers(control_path='/initialize')  # empty x-fc-function-initializer: env fallback
+    for _ in range(3):
+        assert rt.request('POST', '/initialize', headers=headers)[0] == 200
+    status, _, body = invoke(rt, 'index.initializerRuns')
+    assert json.loads(body)['initializerRuns'] == 1
+
+
+def test_lifecycle_hooks(rt):
+    rid = str(uuid.uuid4())
+    headers = fc_headers(request_id=rid, instance_lifecycle_pre_freeze_handler='index.preFreeze')
+    del headers['x-fc-control-path']
+    assert rt.request('GET', '/pre-freeze', headers=headers)[::2] == (200, b'frozen')
+    rt.wait_for_line(lambda line: line == 'FC PreFreeze Start RequestId: ' + rid)
+    rt.wait_for_line(lambda line: line.endswith(' {0} [verbose] pre-freeze hook {0}'.format(rid)))
+    rt.wait_for_line(lambda line: line == 'FC PreFreeze End RequestId: ' + rid)
+
+    rid = str(uuid.uuid4())
+    headers = fc_headers(request_id=rid, instance_lifecycle_pre_stop_handler='index.preStop')
+    assert rt.request('GET', '/pre-stop', headers=headers)[::2] == (200, b'stopped')
+    rt.wait_for_line(lambda line: line == 'FC PreStop End RequestId: ' + rid)
+
+    rid = str(uuid.uuid4())
+    status, _, body = rt.request('GET', '/pre-stop', headers=fc_headers(request_id=rid))
+    assert (status, body) == (200, b'')
+    assert not any(rid in line for line in rt.stdout_lines())
+
+    headers = fc_headers(instance_lifecycle_pre_freeze_handler='index.failingHook')
+    status, resp_headers, body = rt.request('GET', '/pre-freeze', headers=headers)
+    assert status == 404
+    assert single_header(resp_headers, 'x-fc-error-type') == 'UnhandledInvocationError'
+    assert json.loads(body)['errorMessage'] == 'hook boom'
+
+
+# ---- logging ------------------------------------------------------------------------------------
+
+def test_console_lines_carry_request_id_and_level(rt):
+    rid = str(uuid.uuid4())
+    assert invoke(rt, 'index.logs', request_id=rid)[::2] == (200, b'logged')
+    end = rt.wait_for_line(lambda line: line == 'FC Invoke End RequestId: ' + rid)
+    lines = rt.stdout_lines()
+    start_at = lines.index('FC Invoke Start RequestId: ' + rid)
+    end_at = lines.index(end)
+    window = lines[start_at + 1:end_at]
+    records = []
+    for line in window:
+        match = LOG_LINE.match(line)
+        if match:
+            assert match.group(2) == rid
+            records.append((match.group(3), match.group(4)))
+    assert records == [
+        ('verbose', 'plain log'),
+        ('info', 'an info'),
+        ('warn', 'a warn'),
+        ('error', 'an error'),
+        ('debug', 'a debug'),
+        ('verbose', 'line one\rline two'),
+        ('info', 'via context logger'),
+        ('warn', 'kept warn'),
+    ]
+    assert 'raw stdout text' in window
+
+
+# ---- HTTP trigger -------------------------------------------------------------------------------
+
+def test_http_handler_request_and_response(rt):
+    rid = str(uuid.uuid4())
+    query = 'a=1&a=2&' + urllib.parse.urlencode({'名字': '你好 world'}) + '&plain=x%2By&empty='
+    uri = '/2016-08-15/proxy/svc/fn/items/42?' + query
+    status, headers, body = http_call(rt, 'index.http', 'PUT', uri, '/items/42', body=b'hello body',
+                                      extra_headers={'X-Custom': 'custom-value', 'Content-Type': 'text/plain'},
+                                      request_id=rid)
+    assert status == 202, body
+    assert header_values(headers, 'X-Multi') == ['one', 'two']
+    assert single_header(headers, 'Content-Type') == 'application/json'
+    assert header_values(headers, 'X-Removed') == []
+    assert header_values(headers, 'x-fc-should-drop') == []
+    assert single_header(headers, 'x-fc-status') == '200'
+    assert 'close' not in [v.lower() for v in header_values(headers, 'Connection')]
+    seen = json.loads(body)
+    assert seen['path'] == '/items/42'
+    assert seen['queries'] == {'a': ['1', '2'], '名字': '你好 world', 'plain': 'x+y', 'empty': ''}
+    assert seen['method'] == 'PUT'
+    assert seen['clientIP'] == '10.0.0.7'
+    assert seen['url'] == uri
+    assert seen['bodyIsBuffer'] is True
+    assert seen['body'] == 'hello body'
+    assert seen['requestId'] == rid
+    assert seen['headers']['x-custom'] == 'custom-value'
+    assert seen['headers']['content-type'] == 'text/plain'
+    assert not any(name.startswith('x-fc-') for name in seen['headers'])
+    assert 'connection' not in seen['headers']
+    rt.wait_for_line(lambda line: line == 'FC Invoke End RequestId: ' + rid)
+
+
+def test_http_without_envelope_falls_back_to_request_line(rt):
+    headers = fc_headers('index.http', control_path='/http-invoke')
+    status, _, body = rt.request('GET', '/2016-08-15/proxy/svc/fn/caf%C3%A9?q=1', headers=headers)
+    assert status == 202
+    seen = json.loads(body)
+    assert seen['path'] == '/café'
+    assert seen['queries'] == {'q': '1'}
+    assert seen['method'] == 'GET'
+    assert seen['clientIP'] == '127.0.0.1'
+
+
+def test_http_body_echo_one_megabyte_binary(rt):
+    payload = os.urandom(1 << 20)
+    status, _, body = http_call(rt, 'index.httpEcho', 'POST', '/upload', '/upload', body=payload)
+    assert status == 200
+    assert body == payload
+
+
+def test_http_request_readable_as_stream(rt):
+    payload = os.urandom(300 * 1024)
+    status, headers, body = http_call(rt, 'index.httpStream', 'POST', '/raw', '/raw', body=payload)
+    assert status == 200
+    assert body.decode('ascii') == hashlib.sha256(payload).hexdigest()
+    assert single_header(headers, 'X-Length') == str(len(payload))
+
+
+def test_http_send_stream_and_async_handler(rt):
+    assert http_call(rt, 'index.httpSendStream', 'GET', '/s', '/s')[::2] == (200, b'streamed response body')
+    assert http_call(rt, 'index.httpAsync', 'POST', '/a', '/a')[::2] == (201, b'created')
+
+
+def test_http_handler_throw_is_unhandled(rt):
+    status, headers, body = http_call(rt, 'index.httpThrows', 'GET', '/boom', '/boom')
+    assert status == 404
+    assert single_header(headers, 'x-fc-status') == '404'
+    assert single_header(headers, 'x-fc-error-type') == 'UnhandledInvocationError'
+    err = json.loads(body)
+    assert err['errorMessage'] == 'http boom'
+    assert err['errorType'] == 'Error'
+    assert err['stackTrace'][0] == 'Error: http boom'
+
+
+def test_keep_alive_reuses_one_connection(rt):
+    conn = rt.connection()
+    try:
+        status, _, body = http_call(rt, 'index.httpEcho', 'POST', '/k', '/k', body=b'first', conn=conn)
+        assert (status, body) == (200, b'first')
+        sock = conn.sock
+        assert sock is not None
+        status, _, body = http_call(rt, 'index.httpEcho', 'POST', '/k', '/k', body=b'second', conn=conn)
+        assert (status, body) == (200, b'second')
+        status, _, body = invoke(rt, 'index.echo', b'third', conn=conn)
+        assert (status, body) == (200, b'third')
+        assert conn.sock is sock
+    finally:
+        conn.close()
+
+
+# ---- concurrency --------------------------------------------------------------------------------
+
+def test_concurrent_calls_overlap_and_log_their_own_request_id(rt):
+    calls = [('t{0}'.format(i), str(uuid.uuid4())) for i in range(4)]
+
+    def run(call):
+        tag, rid = call
+        return invoke(rt, 'index.slow', tag.encode(), request_id=rid)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, calls))
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5, elapsed
+    for (tag, rid), (status, _, body) in zip(calls, results):
+        assert status == 200
+        assert body.decode() == '{0}:{1}'.format(tag, rid)
+        for word in ('begin', 'end'):
+            line = rt.wait_for_line(lambda l, w=word, t=tag: l.endswith('[verbose] {0} {1}'.format(w, t)))
+            assert LOG_LINE.match(line).group(2) == rid
+
+
+def test_concurrent_async_error_fails_only_its_own_call(rt):
+    slow = [('u{0}'.format(i), str(uuid.uuid4())) for i in range(3)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(invoke, rt, 'index.slowAsync', tag.encode(), rid) for tag, rid in slow]
+        time.sleep(0.05)
+        failing = pool.submit(invoke, rt, 'index.thrownLater')
+        failed = failing.result(timeout=REQUEST_TIMEOUT_S)
+        results = [f.result(timeout=REQUEST_TIMEOUT_S) for f in futures]
+    assert failed[0] == 404
+    assert json.loads(failed[2])['errorMessage'] == 'async boom'
+    for (tag, rid), (status, _, body) in zip(slow, results):
+        assert (status, body) == (200, tag.encode())
+        line = rt.wait_for_line(lambda l, t=tag: l.endswith('[info] done ' + t))
+        assert LOG_LINE.match(line).group(2) == rid
+
+
+# ---- process ------------------------------------------------------------------------------------
+
+def test_exits_promptly_on_sigterm(fresh_rt):
+    rt = fresh_rt()
+    assert invoke(rt, 'index.echo', b'x')[::2] == (200, b'x')
+    started = time.monotonic()
+    rt.proc.send_signal(signal.SIGTERM)
+    rt.proc.wait(timeout=STOP_TIMEOUT_S)
+    assert time.monotonic() - started < 2
