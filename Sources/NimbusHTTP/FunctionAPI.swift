@@ -13,9 +13,14 @@ package struct FunctionAPI: Sendable {
         self.authenticator = authenticator
     }
 
-    package func register(on router: Router<NimbusRequestContext>) {
-        let proxy = ProxyAPI(runner: runner, authenticator: authenticator)
+    var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator) }
+
+    /// Bare-path requests naming a function in `x-fc-invocation-target` go to it before any route.
+    package func addMiddleware(to router: Router<NimbusRequestContext>) {
         router.add(middleware: InvocationTargetMiddleware(proxy: proxy))
+    }
+
+    package func register(on router: Router<NimbusRequestContext>) {
         let api = router.group(RouterPath(ManagementAPI.prefix))
         InvocationAPI(runner: runner).register(on: api)
         proxy.register(on: router)

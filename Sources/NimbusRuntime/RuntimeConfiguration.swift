@@ -21,8 +21,8 @@ package struct RuntimeConfiguration: Sendable {
         initPath: String? = nil, pythonPath: String? = nil, nodePath: String? = nil
     ) {
         self.initPath = initPath ?? RuntimeConfiguration.besideExecutable("nimbus-init")
-        self.pythonPath = pythonPath ?? RuntimeConfiguration.onPath("python3") ?? "/usr/bin/python3"
-        self.nodePath = nodePath ?? RuntimeConfiguration.onPath("node") ?? "/usr/bin/node"
+        self.pythonPath = pythonPath ?? RuntimeConfiguration.interpreter("python3")
+        self.nodePath = nodePath ?? RuntimeConfiguration.interpreter("node")
     }
 
     /// A file next to the running executable (SwiftPM puts all products of a build in one folder).
@@ -31,6 +31,16 @@ package struct RuntimeConfiguration: Sendable {
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    /// The system's interpreter first: version managers' shims (pyenv, nvm) are shell scripts that
+    /// add tens of milliseconds to every cold start and live outside the system directories.
+    static func interpreter(_ name: String) -> String {
+        for directory in ["/usr/bin", "/usr/local/bin", "/bin"] {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return onPath(name) ?? "/usr/bin/\(name)"
     }
 
     static func onPath(_ name: String) -> String? {

@@ -85,7 +85,7 @@ extension Supervisor {
     }
 
     /// Stops every instance and fails queued calls; returns when all processes are gone.
-    func shutdown() async {
+    package func shutdown() async {
         shuttingDown = true
         var stopping: [Instance] = []
         for key in Array(pools.keys) {
@@ -107,9 +107,12 @@ extension Supervisor {
     /// Runs the idle reaper until graceful shutdown, then stops everything.
     package func run() async throws {
         let interval = max(0.5, min(5, configuration.idleTimeout / 4))
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .seconds(interval))
-            reap(now: Date())
+        // The sleep ends as soon as a graceful shutdown starts, so stopping never waits a whole interval.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(interval))
+                await self.reap(now: Date())
+            }
         }
         await shutdown()
     }

@@ -17,6 +17,8 @@ import NimbusRuntime
 /// | `security.token` | `NIMBUS_SECURITY_TOKEN` | none |
 /// | `instance.idle.timeout` | `NIMBUS_INSTANCE_IDLE_TIMEOUT` | `240` (seconds) |
 /// | `instance.max.per.function` | `NIMBUS_INSTANCE_MAX_PER_FUNCTION` | `10` |
+/// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
+/// | `node` | `NIMBUS_NODE` | `/usr/bin/node` |
 package struct NimbusConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8080
@@ -45,6 +47,8 @@ package struct NimbusConfiguration: Sendable {
         runtime.idleTimeout = config.double(forKey: "instance.idle.timeout", default: runtime.idleTimeout)
         runtime.maximumInstancesPerFunction = config.int(
             forKey: "instance.max.per.function", default: runtime.maximumInstancesPerFunction)
+        runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
+        runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
     }
 
     /// Command-line values first, then the process environment.

@@ -29,22 +29,24 @@ package enum NimbusServer {
         let runner = FunctionRunner(control: control, supervisor: supervisor) { code.treeURL(digest: $0.digest) }
         let authenticator = RequestAuthenticator(credentials: loaded.credentials)
 
+        let functions = FunctionAPI(runner: runner, authenticator: authenticator)
+
+        // Middleware applies to the routes added after it, so all of it comes first.
         let router = Router(context: NimbusRequestContext.self)
         router.add(middleware: FCErrorMiddleware())
-        router.add(
-            middleware: SignatureMiddleware(authenticator: RequestAuthenticator(credentials: loaded.credentials)) {
-                Date()
-            })
+        router.add(middleware: SignatureMiddleware(authenticator: authenticator) { Date() })
+        functions.addMiddleware(to: router)
         router.get("health") { _, _ in
             FCResponse.json(["status": .string("ok"), "region": .string(configuration.region)])
         }
         ManagementAPI(control: control, codeLinks: links).register(on: router)
-        FunctionAPI(runner: runner, authenticator: authenticator).register(on: router)
+        functions.register(on: router)
 
         return Application(
             router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
+            services: [supervisor],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port, loaded) },
             logger: logger)
     }

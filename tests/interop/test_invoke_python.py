@@ -174,3 +174,19 @@ def test_unknown_function_is_not_found(client, service):
     with pytest.raises(fc2.FcError) as info:
         client.invoke_function(service, 'nope')
     assert info.value.status_code == 404 and info.value.err_code == 'FunctionNotFound'
+
+
+def test_async_invocation_is_accepted_and_runs(client, endpoint, service, pyfn):
+    from interop_util import raw_request
+    fn = pyfn('index.handler')
+    resp = client.invoke_function(service, fn, payload=b'later', headers={'x-fc-invocation-type': 'Async'})
+    assert resp.data == b''
+    request_id = resp.headers['x-fc-request-id']
+    path = '/2016-08-15/services/{0}/functions/{1}/logs'.format(service, fn)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        lines = raw_request(endpoint, 'GET', path).json()['logs']
+        if any(l['requestId'] == request_id and l['message'].startswith('FC Invoke End') for l in lines):
+            return
+        time.sleep(0.2)
+    pytest.fail('the async invocation never ran')
