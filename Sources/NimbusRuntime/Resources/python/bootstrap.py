@@ -1075,8 +1075,14 @@ class RuntimeServer(http.server.ThreadingHTTPServer):
 
 def _on_sigterm(signum, frame):
     try:
-        with _inflight_lock:
-            running = dict(_inflight)
+        # The handler runs on the main thread, which may itself hold the lock at this moment:
+        # never block on it here, or SIGTERM would deadlock the exit.
+        running = {}
+        if _inflight_lock.acquire(timeout=0.2):
+            try:
+                running = dict(_inflight)
+            finally:
+                _inflight_lock.release()
         if running:  # a call is still running: FC's timeout stack dump
             logger = logging.getLogger()
             logger.error(TIMEOUT_MESSAGE)
