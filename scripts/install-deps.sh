@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Nimbus builds and tests with (Debian). Safe to run again.
 set -euo pipefail
-packages=(libsqlite3-dev zlib1g-dev)
+packages=(libsqlite3-dev zlib1g-dev bubblewrap util-linux procps)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

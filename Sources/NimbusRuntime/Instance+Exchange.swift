@@ -14,21 +14,27 @@ extension Instance {
     {
         let began = Date()
         beginCall(requestId, wantsTail: wantsTail)
+        let oomKillsBefore = cgroup?.oomKills() ?? 0
+        if active.count == 1 { cgroup?.resetPeak() }
         let outcome = await Self.send(request, with: http, timeout: timeout)
         let duration = Date().timeIntervalSince(began)
-        let memory = process?.peakMemoryMB() ?? 0
+        let memory = peakMemoryMB()
         var reply: InstanceReply
         switch outcome {
         case .reply(let response, let body):
             reply = Self.reply(from: response, body: body, isHTTP: isHTTP, instanceId: id)
         case .timedOut:
-            process?.killNow()
+            stopProcessTree()
             reply = failure(InvocationMessages.timedOut(after: timeout, maxMemoryMB: memory))
             reply.instanceDied = true
         case .failed:
-            process?.killNow()
+            let outOfMemory = (cgroup?.oomKills() ?? 0) > oomKillsBefore
+            stopProcessTree()
+            let limit = contract.function.spec.memorySize ?? 128
             reply = failure(
-                InvocationMessages.exitedUnexpectedly(durationMs: Int(duration * 1000), maxMemoryMB: memory))
+                outOfMemory
+                    ? InvocationMessages.outOfMemory(limitMB: limit, maxMemoryMB: memory)
+                    : InvocationMessages.exitedUnexpectedly(durationMs: Int(duration * 1000), maxMemoryMB: memory))
             reply.instanceDied = true
         }
         reply.duration = duration

@@ -48,6 +48,8 @@ extension Instance {
 
     func processExited(_ status: Int32?) async {
         exited = true
+        cgroup?.killAll()
+        cgroup?.remove()
         for waiter in endWaiters.values { waiter.resume() }
         endWaiters = [:]
         await onExit(id)
@@ -72,8 +74,20 @@ extension Instance {
     }
 
     func killNow() async {
-        process?.killNow()
+        stopProcessTree()
         await process?.waitForExit()
+    }
+
+    /// Kills the program's process group and anything else in its cgroup, at once.
+    func stopProcessTree() {
+        process?.killNow()
+        cgroup?.killAll()
+    }
+
+    /// Peak memory in MB: the cgroup's when sandboxed (the whole tree), else the program's VmHWM.
+    func peakMemoryMB() -> Double {
+        if let bytes = cgroup?.peakMemoryBytes() { return Double(bytes) / 1_048_576 }
+        return process?.peakMemoryMB() ?? 0
     }
 
     var processID: Int32? { process?.pid }

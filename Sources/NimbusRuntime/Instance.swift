@@ -26,6 +26,8 @@ actor Instance {
     var recentOutput = LogTail(limit: 2048)
     var active: [String: LogTail?] = [:]
     var endWaiters: [String: CheckedContinuation<Void, Never>] = [:]
+    /// The instance's cgroup when it runs sandboxed.
+    var cgroup: InstanceCgroup?
 
     var isCustomRuntime: Bool { (try? Runtime(fcName: contract.function.spec.runtime ?? "")) == .custom }
 
@@ -48,26 +50,37 @@ actor Instance {
         let began = Date()
         do {
             port = try PortAllocator.freePort()
-            let arguments = try LaunchCommand.arguments(
+            var arguments = try LaunchCommand.arguments(
                 for: contract.function.spec, codeDirectory: codeDirectory, configuration: configuration)
+            var initOptions: [String] = []
+            var codePath = codeDirectory.path
+            if let sandbox = configuration.sandbox {
+                let plan = SandboxPlan(spec: contract.function.spec, service: contract.service.spec)
+                let cgroup = try sandbox.cgroups.create("i-\(id)", limits: plan.limits)
+                self.cgroup = cgroup
+                (initOptions, arguments) = sandbox.launch(
+                    plan: plan, cgroup: cgroup, codeDirectory: codeDirectory.path,
+                    shimDirectory: LaunchCommand.shimRoot, program: arguments)
+                codePath = SandboxPlan.codePath
+            }
             process = try await InstanceProcess.launch(
-                arguments: arguments,
-                environment: contract.environment(port: port, codeDirectory: codeDirectory.path, instanceId: id),
+                initOptions: initOptions, arguments: arguments,
+                environment: contract.environment(port: port, codeDirectory: codePath, instanceId: id),
                 workingDirectory: codeDirectory.path, configuration: configuration,
                 onLine: { [weak self] line in await self?.route(line) },
                 onExit: { [weak self] status in await self?.processExited(status) })
             try await waitUntilListening()
         } catch let error as NimbusError {
-            process?.killNow()
+            stopProcessTree()
             throw .platform(error)
         } catch {
-            process?.killNow()
+            stopProcessTree()
             throw .platform(NimbusError(.instanceExited, "the instance failed to start: \(error)"))
         }
         if let initializer = contract.function.spec.initializer, !initializer.isEmpty {
             let reply = await runInitializer(requestId: requestId)
             if reply.errorType != nil {
-                process?.killNow()
+                stopProcessTree()
                 throw .initializer(reply)
             }
         }

@@ -21,7 +21,7 @@ final class InstanceProcess: Sendable {
 
     /// Starts the process and returns once it is spawned.
     static func launch(
-        arguments: [String], environment: [String: String], workingDirectory: String,
+        initOptions: [String] = [], arguments: [String], environment: [String: String], workingDirectory: String,
         configuration: RuntimeConfiguration,
         onLine: @escaping @Sendable (String) async -> Void,
         onExit: @escaping @Sendable (Int32?) async -> Void
@@ -37,7 +37,7 @@ final class InstanceProcess: Sendable {
             do {
                 let result = try await run(
                     .path(FilePath(configuration.initPath)),
-                    arguments: Arguments(["--grace-ms", graceMs, "--"] + arguments),
+                    arguments: Arguments(["--grace-ms", graceMs] + initOptions + ["--"] + arguments),
                     environment: .custom(environmentKeys), workingDirectory: FilePath(workingDirectory),
                     platformOptions: options, input: .inputWriter, output: .sequence, error: .combinedWithOutput
                 ) { execution in

@@ -7,11 +7,15 @@ enum LaunchCommand {
     static func arguments(
         for spec: FunctionSpec, codeDirectory: URL, configuration: RuntimeConfiguration
     ) throws(NimbusError) -> [String] {
+        let sandboxed = configuration.sandbox != nil
+        let codePath = sandboxed ? SandboxPlan.codePath : codeDirectory.path
         switch try Runtime(fcName: spec.runtime ?? "") {
         case .python3:
-            return [configuration.pythonPath, "-u", try shim("python/bootstrap.py")]
+            let shim = try shim("python/bootstrap.py")
+            return [configuration.pythonPath, "-u", sandboxed ? "\(SandboxPlan.shimPath)/python/bootstrap.py" : shim]
         case .nodejs:
-            return [configuration.nodePath, try shim("nodejs/bootstrap.js")]
+            let shim = try shim("nodejs/bootstrap.js")
+            return [configuration.nodePath, sandboxed ? "\(SandboxPlan.shimPath)/nodejs/bootstrap.js" : shim]
         case .custom:
             if let command = spec.customRuntimeConfig?.command, !command.isEmpty {
                 return command + (spec.customRuntimeConfig?.args ?? [])
@@ -25,9 +29,12 @@ enum LaunchCommand {
             guard FileManager.default.isExecutableFile(atPath: bootstrap) else {
                 throw NimbusError(.instanceFilePermission, "the custom runtime's 'bootstrap' file is not executable")
             }
-            return [bootstrap] + (spec.customRuntimeConfig?.args ?? [])
+            return ["\(codePath)/bootstrap"] + (spec.customRuntimeConfig?.args ?? [])
         }
     }
+
+    /// The folder holding the shims (mounted at `/opt/nimbus` in the sandbox).
+    static var shimRoot: String { Bundle.module.resourceURL?.path ?? "" }
 
     static func shim(_ relativePath: String) throws(NimbusError) -> String {
         guard let root = Bundle.module.resourceURL,

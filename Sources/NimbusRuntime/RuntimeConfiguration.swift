@@ -16,6 +16,8 @@ package struct RuntimeConfiguration: Sendable {
     package var initPath: String
     package var pythonPath: String
     package var nodePath: String
+    /// How instances are confined; nil runs them as plain processes (an operator's explicit choice).
+    package var sandbox: SandboxSetup?
 
     package init(
         initPath: String? = nil, pythonPath: String? = nil, nodePath: String? = nil

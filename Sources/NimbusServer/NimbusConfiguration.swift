@@ -17,6 +17,8 @@ import NimbusRuntime
 /// | `security.token` | `NIMBUS_SECURITY_TOKEN` | none |
 /// | `instance.idle.timeout` | `NIMBUS_INSTANCE_IDLE_TIMEOUT` | `240` (seconds) |
 /// | `instance.max.per.function` | `NIMBUS_INSTANCE_MAX_PER_FUNCTION` | `10` |
+/// | `sandbox` | `NIMBUS_SANDBOX` | `on` (`off` runs instances unsandboxed) |
+/// | `bwrap` | `NIMBUS_BWRAP` | `/usr/bin/bwrap` |
 /// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
 /// | `node` | `NIMBUS_NODE` | `/usr/bin/node` |
 package struct NimbusConfiguration: Sendable {
@@ -30,6 +32,10 @@ package struct NimbusConfiguration: Sendable {
     package var securityToken: String?
     /// How instances run (idle timeout, instance cap, paths of interpreters).
     package var runtime = RuntimeConfiguration()
+    /// `true` (default): instances must be sandboxed, and Nimbus refuses to start where it can't.
+    /// `false` runs them as plain processes, an operator's explicit and unsafe choice.
+    package var sandbox = true
+    package var bubblewrapPath = "/usr/bin/bwrap"
 
     package init() {}
 
@@ -47,6 +53,8 @@ package struct NimbusConfiguration: Sendable {
         runtime.idleTimeout = config.double(forKey: "instance.idle.timeout", default: runtime.idleTimeout)
         runtime.maximumInstancesPerFunction = config.int(
             forKey: "instance.max.per.function", default: runtime.maximumInstancesPerFunction)
+        sandbox = config.string(forKey: "sandbox", default: "on").lowercased() != "off"
+        bubblewrapPath = config.string(forKey: "bwrap", default: bubblewrapPath)
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
     }

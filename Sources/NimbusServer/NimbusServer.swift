@@ -13,10 +13,16 @@ package enum NimbusServer {
     package static func makeApplication(
         _ configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus"),
         onRunning: @escaping @Sendable (Int, CredentialsFile.Loaded) async -> Void = { _, _ in }
-    ) throws -> some ApplicationProtocol {
+    ) async throws -> some ApplicationProtocol {
+        let sandbox = try await SandboxCheck.resolve(configuration, logger: logger)
+        var runtime = configuration.runtime
+        runtime.sandbox = sandbox.setup
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true).standardizedFileURL
+        // 0711: the unprivileged sandbox user may pass through to mount a code folder it is given,
+        // but can list nothing; the database and credentials inside are 0600.
         try FileManager.default.createDirectory(
-            at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dataDirectory.path)
         let loaded = try CredentialsFile.load(configuration, dataDirectory: dataDirectory)
         let store = try SQLiteStore(path: dataDirectory.appendingPathComponent("nimbus.sqlite").path)
         let code = try FileCodeRepository(root: dataDirectory.appendingPathComponent("code", isDirectory: true))
@@ -24,7 +30,7 @@ package enum NimbusServer {
             store: store, code: code, credentials: loaded.credentials, region: configuration.region)
         let links = CodeLinkSigner(secret: loaded.credentials.accessKeySecret) { code.zipURL(digest: $0).path }
         let supervisor = Supervisor(
-            configuration: configuration.runtime,
+            configuration: runtime,
             logs: FunctionLogs(root: dataDirectory.appendingPathComponent("logs", isDirectory: true)), logger: logger)
         let runner = FunctionRunner(control: control, supervisor: supervisor) { code.treeURL(digest: $0.digest) }
         let authenticator = RequestAuthenticator(credentials: loaded.credentials)
@@ -36,8 +42,11 @@ package enum NimbusServer {
         router.add(middleware: FCErrorMiddleware())
         router.add(middleware: SignatureMiddleware(authenticator: authenticator) { Date() })
         functions.addMiddleware(to: router)
+        let sandboxStatus = sandbox.status
         router.get("health") { _, _ in
-            FCResponse.json(["status": .string("ok"), "region": .string(configuration.region)])
+            FCResponse.json([
+                "status": .string("ok"), "region": .string(configuration.region), "sandbox": sandboxStatus,
+            ])
         }
         ManagementAPI(control: control, codeLinks: links).register(on: router)
         functions.register(on: router)
@@ -58,7 +67,7 @@ extension NimbusServer {
         _ configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus"),
         onRunning: @escaping @Sendable (Int, CredentialsFile.Loaded) async -> Void
     ) async throws {
-        let app = try makeApplication(configuration, logger: logger, onRunning: onRunning)
+        let app = try await makeApplication(configuration, logger: logger, onRunning: onRunning)
         try await app.runService()
     }
 }

@@ -28,7 +28,7 @@ package enum TestServer {
         _ configuration: NimbusConfiguration = configuration(),
         _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
-        let app = try NimbusServer.makeApplication(configuration)
+        let app = try await NimbusServer.makeApplication(configuration)
         return try await app.test(.live, body)
     }
 

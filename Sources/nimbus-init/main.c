@@ -7,7 +7,12 @@
 // SIGTERM, a grace period, then SIGKILL. SIGINT stops it at once (SIGKILL). So an instance never
 // outlives Nimbus, and a timed-out instance dies with all its children.
 //
-// Usage: nimbus-init [--grace-ms N] -- program [args...]
+// Before it runs the program, the child can join cgroups (so the program and everything it starts
+// are counted and limited), lower its resource limits and drop to an unprivileged user.
+//
+// Usage: nimbus-init [--grace-ms N] [--cgroup-procs FILE]... [--rlimit-nofile N] [--uid U --gid G]
+//                    [--no-lifeline] -- program [args...]
+// (--no-lifeline ignores standard input: for one-off checks, not for instances.)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,12 +62,54 @@ static void stop_group(pid_t child, long grace_ms, int sfd) {
     while (waitpid(-1, NULL, WNOHANG) > 0) {}
 }
 
+#define MAX_CGROUPS 8
+
+// Runs in the child before exec: cgroups first (needs privileges), then limits, then the user.
+static void prepare_child(char **cgroups, int cgroup_count, long nofile, long uid, long gid) {
+    char pid[32];
+    snprintf(pid, sizeof pid, "%d\n", getpid());
+    for (int c = 0; c < cgroup_count; c++) {
+        int fd = open(cgroups[c], O_WRONLY);
+        if (fd < 0 || write(fd, pid, strlen(pid)) < 0) {
+            fprintf(stderr, "nimbus-init: cannot join %s: %s\n", cgroups[c], strerror(errno));
+            _exit(126);
+        }
+        close(fd);
+    }
+    if (nofile > 0) {
+        struct rlimit limit = {.rlim_cur = (rlim_t)nofile, .rlim_max = (rlim_t)nofile};
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (gid >= 0 && (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0)) {
+        fprintf(stderr, "nimbus-init: cannot switch to group %ld: %s\n", gid, strerror(errno));
+        _exit(126);
+    }
+    if (uid >= 0 && setuid((uid_t)uid) != 0) {
+        fprintf(stderr, "nimbus-init: cannot switch to user %ld: %s\n", uid, strerror(errno));
+        _exit(126);
+    }
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 int main(int argc, char **argv) {
-    long grace_ms = 2000;
+    long grace_ms = 2000, nofile = 0, uid = -1, gid = -1;
+    int lifeline = 1;
+    char *cgroups[MAX_CGROUPS];
+    int cgroup_count = 0;
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--grace-ms") == 0 && i + 1 < argc) {
             grace_ms = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--cgroup-procs") == 0 && i + 1 < argc && cgroup_count < MAX_CGROUPS) {
+            cgroups[cgroup_count++] = argv[++i];
+        } else if (strcmp(argv[i], "--rlimit-nofile") == 0 && i + 1 < argc) {
+            nofile = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--no-lifeline") == 0) {
+            lifeline = 0;
+        } else if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
+            uid = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--gid") == 0 && i + 1 < argc) {
+            gid = atol(argv[++i]);
         } else if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
@@ -96,12 +146,13 @@ int main(int argc, char **argv) {
             dup2(devnull, 0);
             close(devnull);
         }
+        prepare_child(cgroups, cgroup_count, nofile, uid, gid);
         execvp(argv[i], &argv[i]);
         fprintf(stderr, "nimbus-init: cannot run %s: %s\n", argv[i], strerror(errno));
         _exit(127);
     }
 
-    struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    struct pollfd fds[2] = {{.fd = lifeline ? 0 : -1, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
     for (;;) {
         if (poll(fds, 2, -1) < 0) {
             if (errno == EINTR) continue;

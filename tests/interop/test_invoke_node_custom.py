@@ -11,7 +11,7 @@ from interop_util import unique
 NODE_SRC = r'''
 exports.handler = (event, context, callback) => {
   console.log('node got', event.toString());
-  callback(null, {echo: event.toString(), requestId: context.requestId, pid: process.pid});
+  callback(null, {echo: event.toString(), requestId: context.requestId, instance: process.env.FC_INSTANCE_ID});
 };
 exports.asyncHandler = async (event) => 'async ' + event.toString();
 exports.handled = (event, context, callback) => callback(new Error('nope'));
@@ -41,7 +41,8 @@ class Handler(BaseHTTPRequestHandler):
             if data == b'sleep':
                 time.sleep(1)
             print('FC Invoke Start RequestId: ' + self.headers['x-fc-request-id'], flush=True)
-            self.reply(200, {'event': data.decode(), 'pid': os.getpid(), 'fn': os.environ.get('FC_FUNCTION_NAME')})
+            self.reply(200, {'event': data.decode(), 'instance': os.environ.get('FC_INSTANCE_ID'),
+                            'fn': os.environ.get('FC_FUNCTION_NAME')})
         else:
             self.reply(200, {'path': self.path})
     def do_GET(self):
@@ -78,7 +79,7 @@ def test_node_callback_handler(client, service, nodefn):
     body = json.loads(resp.data)
     assert body['echo'] == 'abc' and body['requestId'] == resp.headers['x-fc-request-id']
     again = json.loads(client.invoke_function(service, fn, payload=b'x').data)
-    assert again['pid'] == body['pid']
+    assert again['instance'] == body['instance']
 
 
 def test_node_async_handler(client, service, nodefn):
@@ -111,7 +112,7 @@ def test_custom_runtime_event_and_scale_out(client, service, tmp_path):
     assert body['event'] == 'e1' and body['fn'] == fn
     results = []
     threads = [threading.Thread(target=lambda: results.append(
-        json.loads(client.invoke_function(service, fn, payload=b'sleep').data)['pid'])) for _ in range(3)]
+        json.loads(client.invoke_function(service, fn, payload=b'sleep').data)['instance'])) for _ in range(3)]
     [t.start() for t in threads]
     [t.join(timeout=60) for t in threads]
     assert len(results) == 3

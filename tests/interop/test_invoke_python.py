@@ -22,7 +22,7 @@ def info(event, context):
         'requestId': context.request_id, 'function': context.function.name, 'handler': context.function.handler,
         'memory': context.function.memory, 'timeout': context.function.timeout, 'service': context.service.name,
         'qualifier': context.service.qualifier, 'region': context.region, 'accountId': context.account_id,
-        'pid': os.getpid(), 'env': os.environ.get('GREETING'), 'codePath': os.environ.get('FC_FUNC_CODE_PATH'),
+        'pid': os.getpid(), 'instance': os.environ.get('FC_INSTANCE_ID'), 'env': os.environ.get('GREETING'), 'codePath': os.environ.get('FC_FUNC_CODE_PATH'),
         'secretLeak': os.environ.get('NIMBUS_ACCESS_KEY_SECRET'),
     }
 
@@ -80,9 +80,9 @@ def test_context_and_environment(client, service, pyfn):
 
 def test_warm_calls_reuse_the_instance(client, service, pyfn):
     fn = pyfn('index.info')
-    first = json.loads(client.invoke_function(service, fn, payload=b'').data)['pid']
-    second = json.loads(client.invoke_function(service, fn, payload=b'').data)['pid']
-    assert first == second, 'a warm call started a new process'
+    first = json.loads(client.invoke_function(service, fn, payload=b'').data)
+    second = json.loads(client.invoke_function(service, fn, payload=b'').data)
+    assert (first['instance'], first['pid']) == (second['instance'], second['pid']), 'a warm call started a new process'
     assert len(client.list_instances(service, 'LATEST', fn).data['instances']) == 1
 
 
@@ -143,7 +143,7 @@ def test_binary_payload_round_trips(client, service, pyfn):
 def test_initializer_runs_once_per_instance(client, service, make_zip):
     src = ('import os\nSTATE = {"n": 0}\n'
            'def init(context):\n    STATE["n"] += 1\n'
-           'def handler(event, context):\n    return "%d %d" % (STATE["n"], os.getpid())\n')
+           'def handler(event, context):\n    return "%d %s" % (STATE["n"], os.environ["FC_INSTANCE_ID"])\n')
     fn = unique('init')
     client.create_function(service, fn, 'python3', 'index.handler', codeZipFile=make_zip({'index.py': src}),
                            initializer='index.init', initializationTimeout=5)

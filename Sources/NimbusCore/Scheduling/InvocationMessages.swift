@@ -6,6 +6,11 @@ package enum InvocationMessages {
         "Function timed out after \(seconds) seconds (maxMemoryUsage: \(format(maxMemoryMB))MB)"
     }
 
+    package static func outOfMemory(limitMB: Int, maxMemoryMB: Double) -> String {
+        "Function ran out of memory: the instance exceeded its memorySize of \(limitMB) MB and was stopped "
+            + "(maxMemoryUsage: \(format(maxMemoryMB))MB)"
+    }
+
     package static func exitedUnexpectedly(durationMs: Int, maxMemoryMB: Double) -> String {
         "Process exited unexpectedly before completing request (duration: \(durationMs)ms, maxMemoryUsage: "
             + "\(format(maxMemoryMB))MB)"

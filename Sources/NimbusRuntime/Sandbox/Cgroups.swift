@@ -1,0 +1,129 @@
+import Foundation
+import NimbusCore
+
+/// The cgroup hierarchy instances are placed in: v1 (one folder per controller) or v2 (unified).
+package struct Cgroups: Sendable, Equatable {
+    package enum Version: String, Sendable { case v1, v2 }
+
+    package let version: Version
+    /// Nimbus's parent folders: one per controller on v1, one on v2.
+    let roots: [String: String]
+
+    /// Finds a writable hierarchy with the memory, pids and cpu controllers, and makes Nimbus's folders.
+    package static func detect(base: String = "/sys/fs/cgroup") -> Cgroups? {
+        let fileManager = FileManager.default
+        let v1 = ["memory": "\(base)/memory", "pids": "\(base)/pids", "cpu": "\(base)/cpu"]
+        if v1.values.allSatisfy({ fileManager.fileExists(atPath: "\($0)/cgroup.procs") }) {
+            let roots = v1.mapValues { "\($0)/nimbus" }
+            guard roots.values.allSatisfy({ makeDirectory($0) }) else { return nil }
+            return Cgroups(version: .v1, roots: roots)
+        }
+        for candidate in [base, "\(base)/unified"] {
+            guard let controllers = try? String(contentsOfFile: "\(candidate)/cgroup.controllers", encoding: .utf8),
+                ["memory", "pids", "cpu"].allSatisfy({ controllers.contains($0) })
+            else { continue }
+            let root = "\(candidate)/nimbus"
+            guard makeDirectory(root) else { return nil }
+            try? "+memory +pids +cpu".write(
+                toFile: "\(root)/cgroup.subtree_control", atomically: false, encoding: .utf8)
+            return Cgroups(version: .v2, roots: ["unified": root])
+        }
+        return nil
+    }
+
+    static func makeDirectory(_ path: String) -> Bool {
+        (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil
+            && FileManager.default.isWritableFile(atPath: path)
+    }
+
+    /// Creates the instance's cgroup with its limits.
+    package func create(_ name: String, limits: SandboxPlan.Limits) throws(NimbusError) -> InstanceCgroup {
+        let folders = roots.mapValues { "\($0)/\(name)" }
+        for folder in folders.values where !Self.makeDirectory(folder) {
+            throw NimbusError(.internalServerError, "cannot create the cgroup \(folder)")
+        }
+        let cgroup = InstanceCgroup(version: version, folders: folders)
+        switch version {
+        case .v1:
+            cgroup.write("memory", "memory.limit_in_bytes", String(limits.memoryBytes))
+            cgroup.write("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
+            cgroup.write("pids", "pids.max", String(limits.pids))
+            cgroup.write("cpu", "cpu.shares", String(limits.cpuShares))
+        case .v2:
+            cgroup.write("unified", "memory.max", String(limits.memoryBytes))
+            cgroup.write("unified", "memory.swap.max", "0")
+            cgroup.write("unified", "pids.max", String(limits.pids))
+            cgroup.write("unified", "cpu.weight", String(max(1, min(10000, limits.cpuShares * 100 / 1024))))
+        }
+        return cgroup
+    }
+
+    /// Removes what a previous run left (after a crash of Nimbus itself).
+    package func removeLeftovers() {
+        for root in roots.values {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix("i-") {
+                let leftover = InstanceCgroup(version: version, folders: roots.mapValues { "\($0)/\(name)" })
+                leftover.killAll()
+                leftover.remove()
+            }
+        }
+    }
+}
+
+/// One instance's cgroup(s): membership files for nimbus-init, accounting, and the kill switch.
+package final class InstanceCgroup: Sendable {
+    let version: Cgroups.Version
+    let folders: [String: String]
+
+    init(version: Cgroups.Version, folders: [String: String]) {
+        self.version = version
+        self.folders = folders
+    }
+
+    /// The `cgroup.procs` files the instance's first process writes itself into.
+    package var procsFiles: [String] { folders.values.sorted().map { "\($0)/cgroup.procs" } }
+
+    func write(_ controller: String, _ file: String, _ value: String) {
+        guard let folder = folders[controller] else { return }
+        try? value.write(toFile: "\(folder)/\(file)", atomically: false, encoding: .utf8)
+    }
+
+    func read(_ controller: String, _ file: String) -> String? {
+        guard let folder = folders[controller] else { return nil }
+        return try? String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8)
+    }
+
+    var memoryController: String { version == .v1 ? "memory" : "unified" }
+
+    /// Peak memory since the last reset, in bytes.
+    package func peakMemoryBytes() -> Int? {
+        let file = version == .v1 ? "memory.max_usage_in_bytes" : "memory.peak"
+        return read(memoryController, file).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    package func resetPeak() {
+        if version == .v1 { write("memory", "memory.max_usage_in_bytes", "0") }
+    }
+
+    /// How many times the kernel killed a process of this instance for memory.
+    package func oomKills() -> Int {
+        let file = version == .v1 ? "memory.oom_control" : "memory.events"
+        guard let text = read(memoryController, file) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+            return Int(line.dropFirst("oom_kill ".count)) ?? 0
+        }
+        return 0
+    }
+
+    /// SIGKILL to every process still in the cgroup (escapes from process groups included).
+    package func killAll() {
+        for file in procsFiles {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            for pid in text.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+        }
+    }
+
+    package func remove() {
+        for folder in folders.values { rmdir(folder) }
+    }
+}

@@ -1,0 +1,67 @@
+"""Instances never outlive Nimbus: not after SIGTERM, not after SIGKILL."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import fc2
+import pytest
+import requests
+
+from interop_util import write_zip
+
+SRC = 'import os\ndef handler(event, context):\n    return os.environ["FC_INSTANCE_ID"]\n'
+
+
+def start(tmp_path, **env):
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    environment = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK', **env)
+    proc = subprocess.Popen([os.environ['NIMBUS_BIN'], 'serve', '--port', str(port), '--data-dir',
+                             str(tmp_path / 'data')], env=environment, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    endpoint = 'http://127.0.0.1:%d' % port
+    for _ in range(300):
+        try:
+            if requests.get(endpoint + '/health', timeout=1).ok:
+                return proc, endpoint
+        except requests.RequestException:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail('nimbus did not start')
+
+
+def instance_processes(data_dir):
+    """Processes whose command line points into this server's code folder or its shims (nimbus-init, bwrap)."""
+    out = subprocess.run(['pgrep', '-af', 'nimbus-init'], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if str(data_dir) in line]
+
+
+@pytest.mark.parametrize('how', [signal.SIGTERM, signal.SIGKILL])
+def test_no_instance_survives_nimbus(tmp_path, how):
+    proc, endpoint = start(tmp_path)
+    client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+    client.create_service('s')
+    package = write_zip(tmp_path / 'f.zip', {'index.py': SRC})
+    for name in ('a', 'b'):
+        client.create_function('s', name, 'python3', 'index.handler', codeZipFile=package)
+        client.invoke_function('s', name)
+    assert len(instance_processes(tmp_path)) == 2
+    proc.send_signal(how)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while instance_processes(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert instance_processes(tmp_path) == []
+
+
+def test_sandbox_off_is_an_explicit_choice(tmp_path):
+    proc, endpoint = start(tmp_path, NIMBUS_SANDBOX='off')
+    try:
+        assert requests.get(endpoint + '/health', timeout=10).json()['sandbox']['enabled'] is False
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,0 +1,173 @@
+"""Sandboxed instances: a function sees only its own code, runs unprivileged, and harms only itself."""
+
+import json
+import os
+import subprocess
+import time
+
+import fc2
+import pytest
+import requests
+
+from interop_util import unique
+
+PROBE = r'''
+import json, os, resource, subprocess, time
+
+def look(event, context):
+    targets = json.loads(event)
+    def exists(path):
+        try:
+            os.stat(path)
+            return True
+        except OSError:
+            return False
+    status = open('/proc/self/status').read()
+    try:
+        open('/code/written', 'w')
+        code_writable = True
+    except OSError:
+        code_writable = False
+    return {
+        'uid': os.getuid(), 'gid': os.getgid(), 'code': sorted(os.listdir('/code')),
+        'visible': {path: exists(path) for path in targets},
+        'pids': sorted(int(p) for p in os.listdir('/proc') if p.isdigit()),
+        'noNewPrivs': 'NoNewPrivs:\t1' in status, 'capEff': [l for l in status.splitlines() if l.startswith('CapEff')][0],
+        'nofile': resource.getrlimit(resource.RLIMIT_NOFILE)[0], 'codeWritable': code_writable,
+        'env': sorted(k for k in os.environ if k.startswith('NIMBUS')), 'cwd': os.getcwd(),
+    }
+
+def hog(event, context):
+    chunks = []
+    for _ in range(int(event or b'400')):
+        chunks.append(bytearray(1024 * 1024))
+    return 'survived %d MB' % len(chunks)
+
+def grow(event, context):
+    block = bytearray(int(event) * 1024 * 1024)
+    return str(len(block))
+
+def fork_bomb(event, context):
+    children = []
+    try:
+        for _ in range(5000):
+            children.append(subprocess.Popen(['sleep', '30']))
+    except OSError as error:
+        return 'stopped after %d: %s' % (len(children), type(error).__name__)
+    finally:
+        for child in children:
+            child.kill()
+    return 'no limit'
+
+def orphan_then_loop(event, context):
+    subprocess.Popen(['sleep', event.decode()])
+    while True:
+        pass
+
+def fill_tmp(event, context):
+    written = 0
+    try:
+        with open('/tmp/fill', 'wb') as f:
+            for _ in range(700):
+                f.write(b'\0' * (1024 * 1024))
+                written += 1
+    except OSError as error:
+        return 'stopped at %d MB: %s' % (written, type(error).__name__)
+    finally:
+        os.remove('/tmp/fill')
+    return 'wrote %d MB' % written
+
+def instance(event, context):
+    return os.environ['FC_INSTANCE_ID']
+'''
+
+
+@pytest.fixture
+def probe(client, service, make_zip):
+    package = make_zip({'index.py': PROBE})
+
+    def _make(handler, **kwargs):
+        name = unique('sbx')
+        client.create_function(service, name, 'python3', handler, codeZipFile=package,
+                               memorySize=kwargs.pop('memorySize', 128), timeout=kwargs.pop('timeout', 20), **kwargs)
+        return name
+    return _make
+
+
+def test_health_reports_the_sandbox(endpoint):
+    sandbox = requests.get(endpoint + '/health', timeout=10).json()['sandbox']
+    assert sandbox['enabled'] is True
+
+
+def test_a_function_sees_only_its_own_code_unprivileged(client, service, probe, nimbus_server):
+    fn = probe('index.look')
+    other = probe('index.look')
+    data_dir = str(nimbus_server.data_dir)
+    targets = [data_dir, os.path.join(data_dir, 'credentials.json'), os.path.join(data_dir, 'nimbus.sqlite'),
+               '/work', '/root', '/etc/shadow', '/home']
+    info = json.loads(client.invoke_function(service, fn, payload=json.dumps(targets).encode()).data)
+    assert (info['uid'], info['gid']) == (65534, 65534)
+    assert info['code'] == ['index.py'] and info['cwd'] == '/code'
+    assert not any(info['visible'].values()), info['visible']
+    assert info['noNewPrivs'] and info['capEff'].endswith('0000000000000000')
+    assert info['nofile'] == 1024
+    assert not info['codeWritable']
+    assert info['env'] == []
+    assert max(info['pids']) < 20, 'the instance sees processes outside its own PID namespace'
+    assert client.invoke_function(service, other, payload=b'[]').data
+
+
+def test_memory_limit_kills_only_that_instance(client, service, probe):
+    bystander = probe('index.instance')
+    before = client.invoke_function(service, bystander).data
+    hog = probe('index.hog', memorySize=128)
+    with pytest.raises(fc2.FcError) as info:
+        client.invoke_function(service, hog, payload=b'400')
+    assert 'ran out of memory' in info.value.message
+    assert client.invoke_function(service, hog, payload=b'10').data == b'survived 10 MB'
+    assert client.invoke_function(service, bystander).data == before, 'another function was disturbed'
+
+
+def test_peak_memory_is_measured(client, service, probe):
+    fn = probe('index.grow', memorySize=256)
+    resp = client.invoke_function(service, fn, payload=b'60')
+    assert float(resp.headers['x-fc-max-memory-usage']) >= 60
+
+
+def test_a_fork_bomb_hits_the_pids_limit(client, service, probe):
+    fn = probe('index.fork_bomb', memorySize=512)
+    result = client.invoke_function(service, fn).data.decode()
+    assert result.startswith('stopped after'), result
+    assert client.invoke_function(service, fn).data.decode().startswith('stopped after')
+
+
+def test_timeout_kills_the_whole_process_tree(client, service, probe):
+    marker = str(4000 + int(time.time()) % 1000)
+    fn = probe('index.orphan_then_loop', timeout=2)
+    with pytest.raises(fc2.FcError):
+        client.invoke_function(service, fn, payload=marker.encode())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        left = subprocess.run(['pgrep', '-f', 'sleep ' + marker], capture_output=True, text=True).stdout.split()
+        if not left:
+            return
+        time.sleep(0.2)
+    pytest.fail('a child of the timed-out function survived: ' + ' '.join(left))
+
+
+def test_tmp_is_private_and_capped(client, service, probe):
+    fn = probe('index.fill_tmp', memorySize=1024)
+    result = client.invoke_function(service, fn).data.decode()
+    assert result.startswith('stopped at') and 'OSError' in result, result
+    written = int(result.split()[2])
+    assert 500 <= written <= 512, result
+    assert not os.path.exists('/tmp/fill')
+
+
+def test_a_host_that_cannot_sandbox_refuses_to_start(tmp_path):
+    binary = os.environ['NIMBUS_BIN']
+    env = dict(os.environ, NIMBUS_BWRAP='/nonexistent/bwrap', NIMBUS_ACCESS_KEY_ID='a', NIMBUS_ACCESS_KEY_SECRET='b')
+    result = subprocess.run([binary, 'serve', '--port', '0', '--data-dir', str(tmp_path / 'd')], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert 'cannot sandbox' in result.stderr and 'NIMBUS_SANDBOX=off' in result.stderr
