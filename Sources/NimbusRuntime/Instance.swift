@@ -54,18 +54,22 @@ actor Instance {
                 for: contract.function.spec, codeDirectory: codeDirectory, configuration: configuration)
             var initOptions: [String] = []
             var codePath = codeDirectory.path
+            // The port the program listens on: ours on the host, or its caPort in a network namespace of its own.
+            var instancePort = port
             if let sandbox = configuration.sandbox {
                 let plan = SandboxPlan(spec: contract.function.spec, service: contract.service.spec)
                 let cgroup = try sandbox.cgroups.create("i-\(id)", limits: plan.limits)
                 self.cgroup = cgroup
+                if plan.isolateNetwork { instancePort = contract.function.spec.caPort ?? 9000 }
                 (initOptions, arguments) = sandbox.launch(
                     plan: plan, cgroup: cgroup, codeDirectory: codeDirectory.path,
-                    shimDirectory: LaunchCommand.shimRoot, program: arguments)
+                    shimDirectory: LaunchCommand.shimRoot, program: arguments,
+                    relay: plan.isolateNetwork ? (port, instancePort) : nil)
                 codePath = SandboxPlan.codePath
             }
             process = try await InstanceProcess.launch(
                 initOptions: initOptions, arguments: arguments,
-                environment: contract.environment(port: port, codeDirectory: codePath, instanceId: id),
+                environment: contract.environment(port: instancePort, codeDirectory: codePath, instanceId: id),
                 workingDirectory: codeDirectory.path, configuration: configuration,
                 onLine: { [weak self] line in await self?.route(line) },
                 onExit: { [weak self] status in await self?.processExited(status) })

@@ -11,7 +11,8 @@
 // are counted and limited), lower its resource limits and drop to an unprivileged user.
 //
 // Usage: nimbus-init [--grace-ms N] [--cgroup-procs FILE]... [--rlimit-nofile N] [--uid U --gid G]
-//                    [--no-lifeline] -- program [args...]
+//                    [--no-lifeline] [--relay HOST_PORT:PORT] -- program [args...]
+// (--relay carries connections from 127.0.0.1:HOST_PORT into the sandbox's network namespace, see relay.c.)
 // (--no-lifeline ignores standard input: for one-off checks, not for instances.)
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +29,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "relay.h"
 
 static long now_ms(void) {
     struct timespec ts;
@@ -93,7 +96,7 @@ static void prepare_child(char **cgroups, int cgroup_count, long nofile, long ui
 
 int main(int argc, char **argv) {
     long grace_ms = 2000, nofile = 0, uid = -1, gid = -1;
-    int lifeline = 1;
+    int lifeline = 1, relay_host = 0, relay_port = 0;
     char *cgroups[MAX_CGROUPS];
     int cgroup_count = 0;
     int i = 1;
@@ -104,6 +107,8 @@ int main(int argc, char **argv) {
             cgroups[cgroup_count++] = argv[++i];
         } else if (strcmp(argv[i], "--rlimit-nofile") == 0 && i + 1 < argc) {
             nofile = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--relay") == 0 && i + 1 < argc) {
+            sscanf(argv[++i], "%d:%d", &relay_host, &relay_port);
         } else if (strcmp(argv[i], "--no-lifeline") == 0) {
             lifeline = 0;
         } else if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -152,11 +157,23 @@ int main(int argc, char **argv) {
         _exit(127);
     }
 
-    struct pollfd fds[2] = {{.fd = lifeline ? 0 : -1, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    if (relay_host > 0 && relay_setup(relay_host, relay_port, child) != 0) {
+        stop_group(child, 0, sfd);
+        return 1;
+    }
+    static struct pollfd fds[2 + 1 + 2 * RELAY_MAX_LINKS];
     for (;;) {
-        if (poll(fds, 2, -1) < 0) {
+        fds[0] = (struct pollfd){.fd = lifeline ? 0 : -1, .events = POLLIN};
+        fds[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+        int relayed = relay_host > 0 ? relay_fill(fds + 2, (int)(sizeof fds / sizeof fds[0]) - 2) : 0;
+        int ready = poll(fds, (nfds_t)(2 + relayed), relay_host > 0 && relay_wants_ticks() ? 10 : -1);
+        if (ready < 0) {
             if (errno == EINTR) continue;
             break;
+        }
+        if (relay_host > 0) {
+            relay_handle(fds + 2, relayed);
+            relay_tick();
         }
         if (fds[0].revents) {
             char buffer[64];

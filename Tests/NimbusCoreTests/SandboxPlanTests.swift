@@ -32,6 +32,13 @@ import Testing
         #expect(!joined.contains("/data/code/abc/") && !joined.contains(" /data "), "not the data dir itself")
     }
 
+    @Test func noInternetAccessMeansANetworkNamespaceOfItsOwn() {
+        #expect(
+            plan(internet: false).bubblewrapArguments(codeDirectory: "/c", shimDirectory: "/s").contains(
+                "--unshare-net"))
+        #expect(!plan().bubblewrapArguments(codeDirectory: "/c", shimDirectory: "/s").contains("--unshare-net"))
+    }
+
     @Test func privilegesAreDroppedBeforeTheProgram() {
         let command = SandboxPlan.dropPrivileges(["/usr/bin/python3", "x.py"])
         #expect(command.first == "/usr/bin/setpriv")

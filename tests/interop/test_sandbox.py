@@ -171,3 +171,61 @@ def test_a_host_that_cannot_sandbox_refuses_to_start(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert 'cannot sandbox' in result.stderr and 'NIMBUS_SANDBOX=off' in result.stderr
+
+
+NET_PROBE = r'''
+import json, socket
+
+def handler(event, context):
+    host, port = event.decode().split(':')
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close()
+        return 'reached'
+    except OSError as error:
+        return 'blocked: ' + type(error).__name__
+'''
+
+FIXED_PORT_APP = r'''#!/usr/bin/env python3
+import os, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        time.sleep(0.5)
+        body = os.environ['FC_INSTANCE_ID'].encode()
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+ThreadingHTTPServer(('0.0.0.0', 9000), H).serve_forever()   # caPort, hard-coded like a lifted app
+'''
+
+
+def test_internet_access_false_cuts_the_network_but_not_the_platform(client, endpoint, make_zip, tmp_path):
+    import threading
+    import zipfile
+    port = endpoint.rsplit(':', 1)[1]
+    closed, open_ = unique('closed'), unique('open')
+    client.create_service(closed, internetAccess=False)
+    client.create_service(open_, internetAccess=True)
+    package = make_zip({'index.py': NET_PROBE})
+    for service in (closed, open_):
+        client.create_function(service, 'net', 'python3', 'index.handler', codeZipFile=package, timeout=10)
+    target = ('127.0.0.1:' + port).encode()
+    assert client.invoke_function(open_, 'net', payload=target).data == b'reached'
+    assert client.invoke_function(closed, 'net', payload=target).data.startswith(b'blocked')
+
+    app = tmp_path / 'app.zip'
+    with zipfile.ZipFile(str(app), 'w') as archive:
+        info = zipfile.ZipInfo('bootstrap')
+        info.external_attr = 0o755 << 16
+        archive.writestr(info, FIXED_PORT_APP)
+    client.create_function(closed, 'fixed', 'custom', 'x', codeZipFile=str(app), timeout=10, caPort=9000)
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(client.invoke_function(closed, 'fixed').data))
+               for _ in range(3)]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    assert len(seen) == 3 and len(set(seen)) == 3, 'three instances, each listening on caPort 9000'

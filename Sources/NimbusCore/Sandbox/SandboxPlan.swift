@@ -30,7 +30,7 @@ package struct SandboxPlan: Sendable, Equatable {
     }
 
     /// bubblewrap's arguments: the system read-only, the code at `/code`, a private sized `/tmp`,
-    /// new PID/IPC/UTS namespaces, nothing of the host's data.
+    /// new PID/IPC/UTS (and, without internet access, network) namespaces, nothing of the host's data.
     package func bubblewrapArguments(codeDirectory: String, shimDirectory: String) -> [String] {
         var arguments = [
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -51,8 +51,9 @@ package struct SandboxPlan: Sendable, Equatable {
             "--perms", "0755", "--dir", "/opt", "--ro-bind", shimDirectory, SandboxPlan.shimPath,
             "--chdir", SandboxPlan.codePath,
         ]
-        // Not yet: `internetAccess: false` needs a way in for the platform (a relay into the instance's
-        // network namespace) before the namespace can be cut; until then instances share the host's.
+        // Without internet access the instance gets its own network namespace (loopback only);
+        // nimbus-init relays Nimbus's connections into it (see Sources/nimbus-init/relay.c).
+        if isolateNetwork { arguments.insert("--unshare-net", at: 0) }
         return arguments
     }
 

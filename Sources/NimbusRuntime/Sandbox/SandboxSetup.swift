@@ -49,11 +49,11 @@ package struct SandboxSetup: Sendable {
 
     /// The arguments for nimbus-init (before its `--`) and the command it runs, for one instance.
     func launch(
-        plan: SandboxPlan, cgroup: InstanceCgroup, codeDirectory: String, shimDirectory: String, program: [String]
-    )
-        -> (initOptions: [String], command: [String])
-    {
+        plan: SandboxPlan, cgroup: InstanceCgroup, codeDirectory: String, shimDirectory: String, program: [String],
+        relay: (hostPort: Int, instancePort: Int)?
+    ) -> (initOptions: [String], command: [String]) {
         var options: [String] = []
+        if let relay { options += ["--relay", "\(relay.hostPort):\(relay.instancePort)"] }
         for file in cgroup.procsFiles { options += ["--cgroup-procs", file] }
         options += ["--rlimit-nofile", String(plan.limits.openFiles)]
         let command =

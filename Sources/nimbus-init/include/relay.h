@@ -1,0 +1,16 @@
+#ifndef NIMBUS_RELAY_H
+#define NIMBUS_RELAY_H
+#include <poll.h>
+#include <sys/types.h>
+
+#define RELAY_MAX_LINKS 512
+
+/// Binds the host-side loopback port; the relay listens once the instance accepts on `port`.
+int relay_setup(int host_port, int port, pid_t bubblewrap);
+/// Whether the relay still waits for the instance (main loop polls with a short timeout then).
+int relay_wants_ticks(void);
+void relay_tick(void);
+/// Adds the relay's sockets to a poll set; returns how many were added.
+int relay_fill(struct pollfd *fds, int max);
+void relay_handle(struct pollfd *fds, int count);
+#endif
