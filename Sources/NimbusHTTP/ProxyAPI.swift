@@ -45,8 +45,11 @@ struct ProxyAPI: Sendable {
         async throws -> Response
     {
         let (service, qualifier) = ManagementAPI.qualified(segment)
-        let deployment = try await runner.deployment(service: service, qualifier: qualifier, function: function)
-        let trigger = try await httpTrigger(service: service, function: function)
+        let resolution = try await runner.resolve(service: service, qualifier: qualifier, function: function)
+        let deployment = resolution.deployment
+        guard let trigger = resolution.httpTrigger else {
+            throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")
+        }
         let config = trigger.spec.triggerConfig ?? .object([:])
         let allowed = (config.field("methods")?.arrayValue ?? []).compactMap { $0.stringValue?.uppercased() }
         guard allowed.contains(request.method.rawValue) else {
@@ -77,15 +80,6 @@ struct ProxyAPI: Sendable {
         }
         return Response(
             status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: reply.body))
-    }
-
-    func httpTrigger(service: String, function: String) async throws -> TriggerRecord {
-        let triggers = try await runner.control.listTriggers(
-            service: service, function: function, PageQuery(limit: 100))
-        guard let trigger = triggers.items.first(where: { $0.spec.triggerType == "http" }) else {
-            throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")
-        }
-        return trigger
     }
 }
 

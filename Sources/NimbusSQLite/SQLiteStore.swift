@@ -8,6 +8,11 @@ package struct SQLiteStore: MetadataStore {
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     package init(path: String) throws {
+        // SQLite gives the -wal and -shm files the database file's mode: 0600 keeps all three private.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }

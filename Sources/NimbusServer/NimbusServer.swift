@@ -24,7 +24,8 @@ package enum NimbusServer {
             at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dataDirectory.path)
         let loaded = try CredentialsFile.load(configuration, dataDirectory: dataDirectory)
-        let store = try SQLiteStore(path: dataDirectory.appendingPathComponent("nimbus.sqlite").path)
+        let store = ChangeTrackingStore(
+            try SQLiteStore(path: dataDirectory.appendingPathComponent("nimbus.sqlite").path))
         let code = try FileCodeRepository(root: dataDirectory.appendingPathComponent("code", isDirectory: true))
         let control = ControlPlane(
             store: store, code: code, credentials: loaded.credentials, region: configuration.region)
@@ -32,7 +33,9 @@ package enum NimbusServer {
         let supervisor = Supervisor(
             configuration: runtime,
             logs: FunctionLogs(root: dataDirectory.appendingPathComponent("logs", isDirectory: true)), logger: logger)
-        let runner = FunctionRunner(control: control, supervisor: supervisor) { code.treeURL(digest: $0.digest) }
+        let runner = FunctionRunner(control: control, supervisor: supervisor, changes: store.changes) {
+            code.treeURL(digest: $0.digest)
+        }
         let authenticator = RequestAuthenticator(credentials: loaded.credentials)
 
         let functions = FunctionAPI(runner: runner, authenticator: authenticator)

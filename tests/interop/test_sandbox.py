@@ -115,6 +115,10 @@ def test_a_function_sees_only_its_own_code_unprivileged(client, service, probe, 
     assert info['env'] == []
     assert max(info['pids']) < 20, 'the instance sees processes outside its own PID namespace'
     assert client.invoke_function(service, other, payload=b'[]').data
+    modes = {name: os.stat(os.path.join(data_dir, name)).st_mode & 0o777
+             for name in ('nimbus.sqlite', 'nimbus.sqlite-wal')}
+    assert modes == {'nimbus.sqlite': 0o600, 'nimbus.sqlite-wal': 0o600}, modes
+    assert os.stat(data_dir).st_mode & 0o777 == 0o711
 
 
 def test_memory_limit_kills_only_that_instance(client, service, probe):
