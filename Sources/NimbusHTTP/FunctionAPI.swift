@@ -57,7 +57,15 @@ package struct FunctionAPI: Sendable {
             _ = try await runner.deployment(service: service, qualifier: qualifier, function: function)
             let running = await runner.supervisor.instances(service: service, function: function)
             let items: [JSONValue] = running.map { instance in
-                .object(["instanceId": .string(instance.id), "versionId": .string("LATEST")])
+                .object([
+                    "instanceId": .string(instance.id), "versionId": .string("LATEST"),
+                    // Nimbus's additions, for `nimbus instances`:
+                    "state": .string(instance.state), "createdTime": .string(FCTime.string(instance.createdAt)),
+                    "lastUsedTime": .string(FCTime.string(instance.lastUsed)),
+                    "callsServed": .number(Double(instance.callsServed)),
+                    "activeCalls": .number(Double(instance.activeCalls)),
+                    "memoryMB": .number((instance.memoryMB * 100).rounded() / 100),
+                ])
             }
             return FCResponse.json(["instances": .array(items)])
         }

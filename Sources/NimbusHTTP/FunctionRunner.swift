@@ -41,8 +41,13 @@ package struct FunctionRunner: Sendable {
             service: serviceRecord, function: functionRecord, qualifier: "LATEST", versionId: "LATEST",
             region: control.region, accountId: control.credentials.accountId)
         let triggers = try await control.listTriggers(service: service, function: function, PageQuery(limit: 100))
+        let onDemand = try await control.store.config(
+            .onDemand, for: QualifiedFunction(serviceName: service, qualifier: "LATEST", functionName: function))
+        let maximum: Int? =
+            if case .number(let value)? = onDemand?.fields["maximumInstanceCount"] { Int(value) } else { nil }
         let resolution = Resolution(
-            deployment: Supervisor.Deployment(contract: contract, codeDirectory: codeDirectory(functionRecord.code)),
+            deployment: Supervisor.Deployment(
+                contract: contract, codeDirectory: codeDirectory(functionRecord.code), maximumInstances: maximum),
             httpTrigger: triggers.items.first { $0.spec.triggerType == "http" })
         cache.set(key, resolution, generation: generation)
         return resolution
@@ -51,6 +56,26 @@ package struct FunctionRunner: Sendable {
     /// The deployment a call runs: LATEST until versions and aliases exist.
     func deployment(service: String, qualifier: String, function: String) async throws -> Supervisor.Deployment {
         try await resolve(service: service, qualifier: qualifier, function: function).deployment
+    }
+
+    /// Provisioned targets of LATEST (aliases arrive with versions), as the supervisor keeps them.
+    package func provisionTargets() async -> [(Supervisor.Deployment, Int)] {
+        var targets: [(Supervisor.Deployment, Int)] = []
+        var page = PageQuery(limit: 100)
+        for _ in 0..<100 {
+            guard let configs = try? await control.listConfigs(.provision, filter: FunctionConfigFilter(), page)
+            else { break }
+            for config in configs.items where config.qualifier == "LATEST" {
+                guard case .number(let target)? = config.fields["target"], target > 0,
+                    let resolved = try? await resolve(
+                        service: config.serviceName, qualifier: config.qualifier, function: config.functionName)
+                else { continue }
+                targets.append((resolved.deployment, Int(target)))
+            }
+            guard let next = configs.nextToken else { break }
+            page.nextToken = next
+        }
+        return targets
     }
 
     func run(_ deployment: Supervisor.Deployment, _ call: InstanceCall) async throws -> InstanceReply {

@@ -17,7 +17,9 @@ extension ManagementAPI {
                 guard let record = try await control.config(kind, for: target) else {
                     return try Self.missingConfig(kind, target, accountId: control.credentials.accountId)
                 }
-                return FCResponse.json(Representations.config(record, accountId: control.credentials.accountId))
+                let current = kind == .provision ? await provisionedCount(target) : 0
+                return FCResponse.json(
+                    Representations.config(record, accountId: control.credentials.accountId, current: current))
             }
             if kind != .provision {
                 api.delete(RouterPath(function + suffix)) { _, context in

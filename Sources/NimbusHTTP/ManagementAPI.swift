@@ -11,11 +11,17 @@ package struct ManagementAPI: Sendable {
     let codeLinks: CodeLinkSigner
     /// Largest request body accepted (a 100 MB zip is about 134 MB once base64-encoded in JSON).
     let maximumBodyBytes: Int
+    /// Provisioned instances running for a function (`current` in provision configs).
+    let provisionedCount: @Sendable (QualifiedFunction) async -> Int
 
-    package init(control: ControlPlane, codeLinks: CodeLinkSigner, maximumBodyBytes: Int = 140 * 1024 * 1024) {
+    package init(
+        control: ControlPlane, codeLinks: CodeLinkSigner, maximumBodyBytes: Int = 140 * 1024 * 1024,
+        provisionedCount: @escaping @Sendable (QualifiedFunction) async -> Int = { _ in 0 }
+    ) {
         self.control = control
         self.codeLinks = codeLinks
         self.maximumBodyBytes = maximumBodyBytes
+        self.provisionedCount = provisionedCount
     }
 
     package func register(on router: Router<NimbusRequestContext>) {

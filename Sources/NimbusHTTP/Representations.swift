@@ -27,14 +27,13 @@ enum Representations {
         FCJSON.fields(of: record.spec).merging(meta(record.meta, idKey: "triggerId", nameKey: "triggerName")) { $1 }
     }
 
-    static func config(_ record: FunctionConfigRecord, accountId: String) -> [String: JSONValue] {
+    static func config(_ record: FunctionConfigRecord, accountId: String, current: Int = 0) -> [String: JSONValue] {
         var fields = record.fields
         switch record.kind {
         case .provision:
             fields["resource"] = .string(
                 "\(accountId)#\(record.serviceName)#\(record.qualifier)#\(record.functionName)")
-            // No instance runs before the elastic-instances work lands, so none is provisioned yet.
-            fields["current"] = .number(0)
+            fields["current"] = .number(Double(current))
         case .onDemand:
             fields["resource"] = .string(
                 "services/\(record.serviceName).\(record.qualifier)/functions/\(record.functionName)")

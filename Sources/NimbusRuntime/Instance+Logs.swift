@@ -57,20 +57,24 @@ extension Instance {
 
     /// Graceful stop: the preStop hook (if configured), then SIGTERM and the grace period.
     func stop() async {
-        if !exited, let hook = contract.function.spec.instanceLifecycleConfig?.preStop, let name = hook.handler,
-            !name.isEmpty
-        {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/pre-stop")
-            request.method = .GET
-            let requestId = UUID().uuidString.lowercased()
-            for (header, value) in contract.headers(requestId: requestId, controlPath: "/pre-stop") {
-                request.headers.add(name: header, value: value)
-            }
-            _ = await exchange(
-                request, requestId: requestId, timeout: hook.timeout ?? 3, wantsTail: false, isHTTP: false)
+        state = .stopping
+        if !exited, let hook = contract.function.spec.instanceLifecycleConfig?.preStop {
+            await runHook(hook, path: "/pre-stop")
         }
         process?.terminate()
         await process?.waitForExit()
+    }
+
+    /// FC's lifecycle hooks (`GET /pre-freeze`, `GET /pre-stop`) with their own request id and timeout.
+    func runHook(_ hook: InstanceLifecycleConfig.Hook, path: String) async {
+        guard let name = hook.handler, !name.isEmpty else { return }
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .GET
+        let requestId = UUID().uuidString.lowercased()
+        for (header, value) in contract.headers(requestId: requestId, controlPath: path) {
+            request.headers.add(name: header, value: value)
+        }
+        _ = await exchange(request, requestId: requestId, timeout: hook.timeout ?? 3, wantsTail: false, isHTTP: false)
     }
 
     func killNow() async {

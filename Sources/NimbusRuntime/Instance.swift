@@ -28,6 +28,11 @@ actor Instance {
     var endWaiters: [String: CheckedContinuation<Void, Never>] = [:]
     /// The instance's cgroup when it runs sandboxed.
     var cgroup: InstanceCgroup?
+    enum State: String, Sendable { case starting, ready, stopping }
+    var state = State.starting
+    let createdAt = Date()
+    var lastUsed = Date()
+    var callsServed = 0
 
     var isCustomRuntime: Bool { (try? Runtime(fcName: contract.function.spec.runtime ?? "")) == .custom }
 
@@ -89,6 +94,16 @@ actor Instance {
             }
         }
         startedIn = Date().timeIntervalSince(began)
+        state = .ready
+    }
+
+    /// What `list_instances` and `nimbus instances` show.
+    var summary: InstanceSummary {
+        InstanceSummary(
+            id: id, state: state.rawValue, createdAt: createdAt, lastUsed: lastUsed, callsServed: callsServed,
+            activeCalls: active.count,
+            memoryMB: cgroup?.currentMemoryBytes().map { Double($0) / 1_048_576 }
+                ?? process?.peakMemoryMB() ?? 0)
     }
 
     /// Time the start took, reported once with the first call (the cold start).
@@ -160,6 +175,12 @@ actor Instance {
         var reply = await exchange(
             request, requestId: call.requestId, timeout: timeout, wantsTail: call.wantsLogTail, isHTTP: isHTTP)
         reply.coldStart = takeColdStart()
+        callsServed += 1
+        lastUsed = Date()
+        // FC runs preFreeze when the last call in flight finishes, before the instance would freeze.
+        if active.isEmpty, !reply.instanceDied, let hook = contract.function.spec.instanceLifecycleConfig?.preFreeze {
+            Task { await self.runHook(hook, path: "/pre-freeze") }
+        }
         return reply
     }
 

@@ -80,3 +80,14 @@ package struct InstanceReply: Sendable {
         self.logTail = logTail
     }
 }
+
+/// A live instance as the API lists it.
+package struct InstanceSummary: Sendable {
+    package var id: String
+    package var state: String
+    package var createdAt: Date
+    package var lastUsed: Date
+    package var callsServed: Int
+    package var activeCalls: Int
+    package var memoryMB: Double
+}

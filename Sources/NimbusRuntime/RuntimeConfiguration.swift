@@ -6,6 +6,8 @@ package struct RuntimeConfiguration: Sendable {
     package var idleTimeout: TimeInterval = 240
     /// On-demand instances one function may run at once.
     package var maximumInstancesPerFunction: Int = 10
+    /// Instances of all functions together; calls past it queue, then get 429 `ResourceExhausted`.
+    package var maximumInstances: Int = 100
     /// How long a process may take to listen on its port.
     package var startTimeout: TimeInterval = 60
     /// How long a call waits for a free instance before it is throttled.

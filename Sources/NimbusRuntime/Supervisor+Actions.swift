@@ -24,6 +24,7 @@ extension Supervisor {
                     guard let instance = pools[key]?.instances.removeValue(forKey: id) else { continue }
                     Task { await instance.stop() }
                 }
+                startWhereNeeded()
             }
         }
     }
@@ -69,7 +70,8 @@ extension Supervisor {
     private func instanceExited(_ id: InstancePool.InstanceID, key: PoolKey) {
         guard pools[key] != nil else { return }
         pools[key]?.instances[id] = nil
-        perform(pools[key]!.pool.exited(id), key: key, requestId: nil)
+        perform(pools[key]!.pool.exited(id, headroom: headroom), key: key, requestId: nil)
+        startWhereNeeded()
     }
 
     /// Stops idle instances; retired configurations go as soon as they are idle.
@@ -106,23 +108,24 @@ extension Supervisor {
 
     /// Runs the idle reaper until graceful shutdown, then stops everything.
     package func run() async throws {
-        let interval = max(0.5, min(5, configuration.idleTimeout / 4))
+        let interval = max(0.2, min(1, configuration.idleTimeout / 4))
         // The sleep ends as soon as a graceful shutdown starts, so stopping never waits a whole interval.
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(interval))
                 await self.reap(now: Date())
+                if let source = await self.provisionSource { await self.reconcileProvisioned(await source()) }
             }
         }
         await shutdown()
     }
 
     /// What runs now, for `list_instances` and tests.
-    package func instances(service: String, function: String) async -> [(id: String, pid: Int32?)] {
-        var result: [(String, Int32?)] = []
+    package func instances(service: String, function: String) async -> [InstanceSummary] {
+        var result: [InstanceSummary] = []
         for (key, entry) in pools where key.service == service && key.function == function {
-            for instance in entry.instances.values { result.append((instance.id, await instance.processID)) }
+            for instance in entry.instances.values { result.append(await instance.summary) }
         }
-        return result
+        return result.sorted { $0.createdAt < $1.createdAt }
     }
 }

@@ -14,10 +14,13 @@ package actor Supervisor: Service {
     package struct Deployment: Sendable {
         package var contract: InstanceContract
         package var codeDirectory: URL
+        /// The function's on-demand `maximumInstanceCount`, when it has one.
+        package var maximumInstances: Int?
 
-        package init(contract: InstanceContract, codeDirectory: URL) {
+        package init(contract: InstanceContract, codeDirectory: URL, maximumInstances: Int? = nil) {
             self.contract = contract
             self.codeDirectory = codeDirectory
+            self.maximumInstances = maximumInstances
         }
 
         var key: PoolKey {
@@ -51,6 +54,12 @@ package actor Supervisor: Service {
     var waiters: [InstancePool.CallID: CheckedContinuation<Instance, any Error>] = [:]
     var nextCall = 1
     var shuttingDown = false
+    /// Lists provisioned targets; the supervisor keeps them running (set once at start).
+    var provisionSource: (@Sendable () async -> [(Deployment, Int)])?
+
+    package func setProvisionSource(_ source: @escaping @Sendable () async -> [(Deployment, Int)]) {
+        provisionSource = source
+    }
 
     package init(configuration: RuntimeConfiguration, logs: FunctionLogs, logger: Logger) {
         self.configuration = configuration
@@ -73,20 +82,14 @@ package actor Supervisor: Service {
     package func invoke(_ deployment: Deployment, _ call: InstanceCall) async throws(NimbusError) -> InstanceReply {
         guard !shuttingDown else { throw NimbusError(.resourceExhausted, "Nimbus is shutting down") }
         let key = deployment.key
-        retireOlderGenerations(of: key)
-        if pools[key] == nil {
-            let spec = deployment.contract.function.spec
-            let limits = InstancePool.Limits(
-                concurrency: spec.instanceConcurrency ?? 1, maximumInstances: configuration.maximumInstancesPerFunction)
-            pools[key] = PoolEntry(pool: InstancePool(limits: limits), deployment: deployment)
-        }
+        ensurePool(for: deployment, minimum: nil)
         let callID = nextCall
         nextCall += 1
         let instance: Instance
         do {
             instance = try await withCheckedThrowingContinuation { continuation in
                 waiters[callID] = continuation
-                let actions = pools[key]!.pool.arrive(callID, now: Date())
+                let actions = pools[key]!.pool.arrive(callID, now: Date(), headroom: headroom)
                 perform(actions, key: key, requestId: call.requestId)
                 if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
             }
@@ -106,9 +109,10 @@ package actor Supervisor: Service {
         if let id = instanceID(of: instance, key: key) {
             let actions =
                 reply.instanceDied
-                ? pools[key]!.pool.exited(id) : pools[key]!.pool.finished(on: id, now: Date())
+                ? pools[key]!.pool.exited(id, headroom: headroom) : pools[key]!.pool.finished(on: id, now: Date())
             if reply.instanceDied { pools[key]?.instances[id] = nil }
             perform(actions, key: key, requestId: nil)
+            if reply.instanceDied { startWhereNeeded() }
         }
         return reply
     }
@@ -134,7 +138,7 @@ package actor Supervisor: Service {
     }
 
     /// An older configuration of a function stops taking calls; its idle instances go at the next reap.
-    private func retireOlderGenerations(of key: PoolKey) {
+    func retireOlderGenerations(of key: PoolKey) {
         for (other, _) in pools
         where other.service == key.service && other.function == key.function && other.qualifier == key.qualifier
             && other.generation != key.generation

@@ -17,6 +17,8 @@ import NimbusRuntime
 /// | `security.token` | `NIMBUS_SECURITY_TOKEN` | none |
 /// | `instance.idle.timeout` | `NIMBUS_INSTANCE_IDLE_TIMEOUT` | `240` (seconds) |
 /// | `instance.max.per.function` | `NIMBUS_INSTANCE_MAX_PER_FUNCTION` | `10` |
+/// | `instance.max` | `NIMBUS_INSTANCE_MAX` | `100` (all functions together) |
+/// | `instance.queue.timeout` | `NIMBUS_INSTANCE_QUEUE_TIMEOUT` | `30` (seconds a call waits, then 429) |
 /// | `sandbox` | `NIMBUS_SANDBOX` | `on` (`off` runs instances unsandboxed) |
 /// | `bwrap` | `NIMBUS_BWRAP` | `/usr/bin/bwrap` |
 /// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
@@ -55,6 +57,8 @@ package struct NimbusConfiguration: Sendable {
             forKey: "instance.max.per.function", default: runtime.maximumInstancesPerFunction)
         sandbox = config.string(forKey: "sandbox", default: "on").lowercased() != "off"
         bubblewrapPath = config.string(forKey: "bwrap", default: bubblewrapPath)
+        runtime.maximumInstances = config.int(forKey: "instance.max", default: runtime.maximumInstances)
+        runtime.queueTimeout = config.double(forKey: "instance.queue.timeout", default: runtime.queueTimeout)
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
     }

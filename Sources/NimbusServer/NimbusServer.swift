@@ -37,6 +37,7 @@ package enum NimbusServer {
             code.treeURL(digest: $0.digest)
         }
         let authenticator = RequestAuthenticator(credentials: loaded.credentials)
+        await supervisor.setProvisionSource { await runner.provisionTargets() }
 
         let functions = FunctionAPI(runner: runner, authenticator: authenticator)
 
@@ -51,7 +52,10 @@ package enum NimbusServer {
                 "status": .string("ok"), "region": .string(configuration.region), "sandbox": sandboxStatus,
             ])
         }
-        ManagementAPI(control: control, codeLinks: links).register(on: router)
+        ManagementAPI(control: control, codeLinks: links) { target in
+            await supervisor.provisionedCount(
+                service: target.serviceName, qualifier: target.qualifier, function: target.functionName)
+        }.register(on: router)
         functions.register(on: router)
 
         return Application(

@@ -20,7 +20,8 @@ enum SandboxCheck {
                 setup: nil, status: .object(["enabled": .bool(false), "reason": .string("disabled by the operator")]))
         }
         switch await SandboxSetup.probe(
-            initPath: configuration.runtime.initPath, bubblewrapPath: configuration.bubblewrapPath)
+            initPath: configuration.runtime.initPath, bubblewrapPath: configuration.bubblewrapPath,
+            dataDirectory: URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path)
         {
         case .success(let setup):
             return Outcome(

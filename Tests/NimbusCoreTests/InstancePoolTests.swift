@@ -90,3 +90,38 @@ import Testing
         #expect(pool.drainAll() == [.fail([1, 2]), .stop([1])])
     }
 }
+
+@Suite struct InstancePoolLimitsTests {
+    let t0 = Date(timeIntervalSince1970: 1000)
+
+    @Test func thePlatformHeadroomStopsStarts() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 10))
+        #expect(pool.arrive(1, now: t0, headroom: 1) == [.start(1)])
+        #expect(pool.arrive(2, now: t0, headroom: 0) == [], "no platform capacity: the call waits")
+        #expect(pool.startWhatIsNeeded(headroom: 5) == [.start(2)], "capacity freed elsewhere starts it")
+    }
+
+    @Test func provisionedInstancesStartWithoutCallsAndAreNeverReaped() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 1))
+        #expect(
+            pool.update(limits: .init(concurrency: 1, maximumInstances: 1, minimumInstances: 2)) == [
+                .start(1), .start(2),
+            ])
+        _ = pool.ready(1, now: t0)
+        _ = pool.ready(2, now: t0)
+        #expect(pool.reap(now: t0.addingTimeInterval(10_000), idleTimeout: 1) == [])
+        #expect(pool.exited(2) == [.start(3)], "a provisioned instance that dies is replaced")
+        _ = pool.ready(3, now: t0)
+        #expect(pool.update(limits: .init(concurrency: 1, maximumInstances: 1, minimumInstances: 1)) == [])
+        #expect(pool.reap(now: t0.addingTimeInterval(10_000), idleTimeout: 1) == [.stop([1])])
+        #expect(pool.instanceCount == 1)
+    }
+
+    @Test func theOnDemandCapBoundsScaleOut() {
+        var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 2))
+        _ = pool.arrive(1, now: t0)
+        _ = pool.arrive(2, now: t0)
+        #expect(pool.arrive(3, now: t0) == [])
+        #expect(pool.update(limits: .init(concurrency: 1, maximumInstances: 3)) == [.start(3)])
+    }
+}

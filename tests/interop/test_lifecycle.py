@@ -65,3 +65,12 @@ def test_sandbox_off_is_an_explicit_choice(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_second_server_leaves_the_first_servers_instances_alone(client, service, make_zip, tmp_path):
+    client.create_function(service, 'kept', 'python3', 'index.handler', codeZipFile=make_zip({'index.py': SRC}))
+    before = client.invoke_function(service, 'kept').data
+    proc, _ = start(tmp_path)
+    proc.terminate()
+    proc.wait(timeout=30)
+    assert client.invoke_function(service, 'kept').data == before, 'another Nimbus killed this one\'s instance'

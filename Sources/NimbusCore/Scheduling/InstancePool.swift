@@ -6,7 +6,8 @@ import Foundation
 /// instance died, time passed) and carries out the actions it returns (start an instance, hand an
 /// instance to a waiting call, fail waiting calls, stop idle instances). Calls go to the
 /// least-loaded ready instance; a new instance starts only when the queued calls outnumber the
-/// capacity already starting, and never beyond `maximumInstances`.
+/// capacity already starting, never beyond `maximumInstances` nor the platform's `headroom`; and
+/// `minimumInstances` (provisioned instances) are kept running whether or not calls come.
 package struct InstancePool: Sendable {
     package typealias InstanceID = Int
     package typealias CallID = Int
@@ -15,10 +16,12 @@ package struct InstancePool: Sendable {
         /// Calls one instance serves at once (FC's `instanceConcurrency`).
         package var concurrency: Int
         package var maximumInstances: Int
+        package var minimumInstances: Int
 
-        package init(concurrency: Int, maximumInstances: Int) {
+        package init(concurrency: Int, maximumInstances: Int, minimumInstances: Int = 0) {
             self.concurrency = max(1, concurrency)
-            self.maximumInstances = max(1, maximumInstances)
+            self.minimumInstances = max(0, minimumInstances)
+            self.maximumInstances = max(1, maximumInstances, self.minimumInstances)
         }
     }
 
@@ -49,6 +52,7 @@ package struct InstancePool: Sendable {
     }
 
     package var instanceCount: Int { slots.count }
+    package var readyCount: Int { slots.values.filter { $0 != .starting }.count }
     package var waitingCount: Int { queue.count }
     package var startingCount: Int { slots.values.filter { $0 == .starting }.count }
     package var activeCalls: Int {
@@ -59,13 +63,24 @@ package struct InstancePool: Sendable {
     }
 
     /// A call arrives: run it on the least-loaded ready instance, or queue it (starting capacity if needed).
-    package mutating func arrive(_ call: CallID, now: Date) -> [Action] {
+    package mutating func arrive(_ call: CallID, now: Date, headroom: Int = .max) -> [Action] {
         if let instance = leastLoaded() {
             take(instance)
             return [.run(call, on: instance)]
         }
         queue.append(call)
-        return startIfNeeded()
+        return startIfNeeded(headroom: headroom)
+    }
+
+    /// New limits (an on-demand cap or a provisioned target changed); may start instances.
+    package mutating func update(limits: Limits, headroom: Int = .max) -> [Action] {
+        self.limits = limits
+        return startIfNeeded(headroom: headroom)
+    }
+
+    /// Platform capacity was freed elsewhere: start what queued calls or the minimum still need.
+    package mutating func startWhatIsNeeded(headroom: Int) -> [Action] {
+        startIfNeeded(headroom: headroom)
     }
 
     /// An instance finished starting (and initializing): give it queued calls up to its concurrency.
@@ -94,9 +109,9 @@ package struct InstancePool: Sendable {
     }
 
     /// An instance died (crash, timeout kill, stop): forget it; queued calls may need a new one.
-    package mutating func exited(_ instance: InstanceID) -> [Action] {
+    package mutating func exited(_ instance: InstanceID, headroom: Int = .max) -> [Action] {
         guard slots.removeValue(forKey: instance) != nil else { return [] }
-        return startIfNeeded()
+        return startIfNeeded(headroom: headroom)
     }
 
     /// A queued call gave up (its deadline passed); returns false if it was not queued any more.
@@ -108,10 +123,11 @@ package struct InstancePool: Sendable {
 
     /// Instances idle since before `now - idleTimeout` are stopped.
     package mutating func reap(now: Date, idleTimeout: TimeInterval) -> [Action] {
-        let idle = slots.compactMap { id, slot -> InstanceID? in
+        var idle = slots.compactMap { id, slot -> InstanceID? in
             if case .ready(0, let since?) = slot, now.timeIntervalSince(since) >= idleTimeout { return id }
             return nil
         }.sorted()
+        idle = Array(idle.prefix(max(0, slots.count - limits.minimumInstances)))  // provisioned ones stay
         guard !idle.isEmpty else { return [] }
         for id in idle { slots[id] = nil }
         return [.stop(idle)]
@@ -150,9 +166,13 @@ package struct InstancePool: Sendable {
         return actions
     }
 
-    private mutating func startIfNeeded() -> [Action] {
+    private mutating func startIfNeeded(headroom: Int) -> [Action] {
         var actions: [Action] = []
-        while queue.count > startingCount * limits.concurrency, slots.count < limits.maximumInstances {
+        var headroom = headroom
+        while queue.count > startingCount * limits.concurrency || slots.count < limits.minimumInstances,
+            slots.count < limits.maximumInstances, headroom > 0
+        {
+            headroom -= 1
             let id = nextInstance
             nextInstance += 1
             slots[id] = .starting

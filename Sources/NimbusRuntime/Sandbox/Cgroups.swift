@@ -10,11 +10,13 @@ package struct Cgroups: Sendable, Equatable {
     let roots: [String: String]
 
     /// Finds a writable hierarchy with the memory, pids and cpu controllers, and makes Nimbus's folders.
-    package static func detect(base: String = "/sys/fs/cgroup") -> Cgroups? {
+    /// `group` names this Nimbus (one per data dir), so two servers on one host never touch each
+    /// other's instances.
+    package static func detect(base: String = "/sys/fs/cgroup", group: String) -> Cgroups? {
         let fileManager = FileManager.default
         let v1 = ["memory": "\(base)/memory", "pids": "\(base)/pids", "cpu": "\(base)/cpu"]
         if v1.values.allSatisfy({ fileManager.fileExists(atPath: "\($0)/cgroup.procs") }) {
-            let roots = v1.mapValues { "\($0)/nimbus" }
+            let roots = v1.mapValues { "\($0)/\(group)" }
             guard roots.values.allSatisfy({ makeDirectory($0) }) else { return nil }
             return Cgroups(version: .v1, roots: roots)
         }
@@ -22,7 +24,7 @@ package struct Cgroups: Sendable, Equatable {
             guard let controllers = try? String(contentsOfFile: "\(candidate)/cgroup.controllers", encoding: .utf8),
                 ["memory", "pids", "cpu"].allSatisfy({ controllers.contains($0) })
             else { continue }
-            let root = "\(candidate)/nimbus"
+            let root = "\(candidate)/\(group)"
             guard makeDirectory(root) else { return nil }
             try? "+memory +pids +cpu".write(
                 toFile: "\(root)/cgroup.subtree_control", atomically: false, encoding: .utf8)
@@ -58,7 +60,7 @@ package struct Cgroups: Sendable, Equatable {
         return cgroup
     }
 
-    /// Removes what a previous run left (after a crash of Nimbus itself).
+    /// Removes what a previous run of this Nimbus left (after a crash of Nimbus itself).
     package func removeLeftovers() {
         for root in roots.values {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix("i-") {
@@ -98,6 +100,12 @@ package final class InstanceCgroup: Sendable {
     /// Peak memory since the last reset, in bytes.
     package func peakMemoryBytes() -> Int? {
         let file = version == .v1 ? "memory.max_usage_in_bytes" : "memory.peak"
+        return read(memoryController, file).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Memory in use now, in bytes.
+    package func currentMemoryBytes() -> Int? {
+        let file = version == .v1 ? "memory.usage_in_bytes" : "memory.current"
         return read(memoryController, file).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 

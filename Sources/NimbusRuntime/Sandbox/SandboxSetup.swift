@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NimbusCore
 import Subprocess
@@ -16,12 +17,13 @@ package struct SandboxSetup: Sendable {
     /// Checks the whole chain once at start: cgroups are writable, and bubblewrap can build a sandbox
     /// as the unprivileged instance user. Returns the setup, or why this host can't sandbox.
     package static func probe(
-        initPath: String, bubblewrapPath: String = "/usr/bin/bwrap"
+        initPath: String, bubblewrapPath: String = "/usr/bin/bwrap", dataDirectory: String
     ) async -> Result<SandboxSetup, NimbusError> {
         guard FileManager.default.isExecutableFile(atPath: bubblewrapPath) else {
             return .failure(NimbusError(.internalServerError, "bubblewrap is not installed (\(bubblewrapPath))"))
         }
-        guard let cgroups = Cgroups.detect() else {
+        let digest = SHA256.hash(data: Data(dataDirectory.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        guard let cgroups = Cgroups.detect(group: "nimbus-\(digest)") else {
             return .failure(
                 NimbusError(.internalServerError, "no writable cgroup hierarchy with memory, pids and cpu controllers"))
         }

@@ -1074,21 +1074,20 @@ class RuntimeServer(http.server.ThreadingHTTPServer):
 
 
 def _on_sigterm(signum, frame):
+    # The handler runs on the main thread, which may be inside any lock at this moment (ours,
+    # logging's, the stdout buffer's): take none of them unless a call is really running.
     try:
-        # The handler runs on the main thread, which may itself hold the lock at this moment:
-        # never block on it here, or SIGTERM would deadlock the exit.
+        running = dict(_inflight)
+    except Exception:
         running = {}
-        if _inflight_lock.acquire(timeout=0.2):
-            try:
-                running = dict(_inflight)
-            finally:
-                _inflight_lock.release()
-        if running:  # a call is still running: FC's timeout stack dump
-            logger = logging.getLogger()
-            logger.error(TIMEOUT_MESSAGE)
-            for thread_id, stack in sys._current_frames().items():
-                logger.error("request id = %s, thread id = %s", running.get(thread_id, _last_request_id), thread_id)
-                logger.error("".join(traceback.format_stack(stack)).rstrip("\n"))
+    if not running:
+        os._exit(SIGTERM_EXIT_CODE)  # every line was flushed when it was written
+    try:
+        logger = logging.getLogger()
+        logger.error(TIMEOUT_MESSAGE)  # FC's timeout stack dump
+        for thread_id, stack in sys._current_frames().items():
+            logger.error("request id = %s, thread id = %s", running.get(thread_id, _last_request_id), thread_id)
+            logger.error("".join(traceback.format_stack(stack)).rstrip("\n"))
     finally:
         _hard_exit(SIGTERM_EXIT_CODE)
 

@@ -1,0 +1,62 @@
+import Foundation
+import NimbusCore
+
+extension Supervisor {
+    /// Instances the platform may still start (its cap minus everything running or starting).
+    var headroom: Int {
+        configuration.maximumInstances - pools.values.reduce(0) { $0 + $1.pool.instanceCount }
+    }
+
+    /// The pool of a deployment, created or brought up to date with its limits.
+    /// `minimum` is the provisioned target; nil keeps the current one.
+    @discardableResult
+    func ensurePool(for deployment: Deployment, minimum: Int?) -> PoolKey {
+        let key = deployment.key
+        retireOlderGenerations(of: key)
+        let spec = deployment.contract.function.spec
+        let limits = InstancePool.Limits(
+            concurrency: spec.instanceConcurrency ?? 1,
+            maximumInstances: deployment.maximumInstances ?? configuration.maximumInstancesPerFunction,
+            minimumInstances: minimum ?? pools[key]?.pool.limits.minimumInstances ?? 0)
+        if pools[key] == nil {
+            var initial = limits
+            initial.minimumInstances = 0  // so the update below starts the provisioned ones
+            pools[key] = PoolEntry(pool: InstancePool(limits: initial), deployment: deployment)
+        }
+        if pools[key]!.pool.limits != limits {
+            perform(pools[key]!.pool.update(limits: limits, headroom: headroom), key: key, requestId: nil)
+        }
+        return key
+    }
+
+    /// After capacity was freed: pools with queued calls or missing provisioned instances start them.
+    func startWhereNeeded() {
+        for key in pools.keys.sorted(by: { $0.function < $1.function }) where pools[key]?.retired == false {
+            guard let pool = pools[key]?.pool,
+                pool.waitingCount > 0 || pool.instanceCount < pool.limits.minimumInstances
+            else { continue }
+            perform(pools[key]!.pool.startWhatIsNeeded(headroom: headroom), key: key, requestId: nil)
+        }
+    }
+
+    /// Keeps provisioned instances at their targets; functions no longer listed drop to zero.
+    package func reconcileProvisioned(_ targets: [(Deployment, Int)]) {
+        var wanted: Set<PoolKey> = []
+        for (deployment, target) in targets where target > 0 {
+            wanted.insert(ensurePool(for: deployment, minimum: target))
+        }
+        for key in Array(pools.keys) where !wanted.contains(key) && (pools[key]?.pool.limits.minimumInstances ?? 0) > 0
+        {
+            var limits = pools[key]!.pool.limits
+            limits.minimumInstances = 0
+            perform(pools[key]!.pool.update(limits: limits, headroom: headroom), key: key, requestId: nil)
+        }
+    }
+
+    /// Provisioned instances running now for a function (`current` of its provision config).
+    package func provisionedCount(service: String, qualifier: String, function: String) -> Int {
+        pools.first { key, entry in
+            key.service == service && key.function == function && key.qualifier == qualifier && !entry.retired
+        }.map { min($0.value.pool.readyCount, $0.value.pool.limits.minimumInstances) } ?? 0
+    }
+}
