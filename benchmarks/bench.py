@@ -15,7 +15,6 @@ import argparse
 import datetime
 import glob
 import http.client
-import io
 import json
 import math
 import os
@@ -251,28 +250,41 @@ def fmt(value, digits=1):
 # Cgroups of Nimbus's instances (to find and measure them)
 
 
-def cgroup_roots():
-    """Folders holding Nimbus's per-instance cgroups, by controller (v1) or 'unified' (v2)."""
-    roots = {}
-    for controller in ('memory', 'pids', 'cpu'):
-        path = '/sys/fs/cgroup/%s/nimbus' % controller
-        if os.path.isdir(path):
-            roots[controller] = path
-    if not roots:
-        for path in ('/sys/fs/cgroup/nimbus', '/sys/fs/cgroup/unified/nimbus'):
-            if os.path.isdir(path):
-                roots['unified'] = path
-                break
-    return roots
+def cgroup_folders(pattern):
+    """Instance cgroup folders (memory controller, or the unified hierarchy) matching `i-<pattern>`, under
+    Nimbus's parent (`nimbus`, or `nimbus-<data dir digest>` since each server has its own)."""
+    found = []
+    for base in ('/sys/fs/cgroup/memory', '/sys/fs/cgroup', '/sys/fs/cgroup/unified'):
+        found.extend(glob.glob(os.path.join(base, 'nimbus*', 'i-' + pattern)))
+        if found:
+            break
+    return sorted(found)
 
 
-def instance_cgroups(function_prefix):
-    """Cgroup folders (memory controller, or unified) of instances whose function name starts so."""
-    roots = cgroup_roots()
-    root = roots.get('memory') or roots.get('unified')
-    if not root:
-        return []
-    return sorted(glob.glob(os.path.join(root, 'i-%s*' % function_prefix)))
+def parent_pid(pid):
+    return proc_kb(pid, 'PPid')  # not kB, but the same "Name:\tvalue" line
+
+
+def instance_cgroups(function_prefix, server_pid):
+    """Cgroups of the running instances of one Nimbus whose function name starts with `function_prefix`.
+    The cgroup holds the sandbox (bwrap and the program); its nimbus-init, outside it, is Nimbus's child."""
+    return [folder for folder in cgroup_folders(function_prefix + '*')
+            if any(parent_pid(parent_pid(pid)) == server_pid for pid in cgroup_pids(folder))]
+
+
+def instance_processes(folder):
+    """The processes of one instance: its cgroup's, plus the nimbus-init outside it that started them."""
+    pids = set(cgroup_pids(folder))
+    for pid in list(pids):
+        parent = parent_pid(pid)
+        if parent and parent not in pids:
+            try:
+                with open('/proc/%d/comm' % parent) as handle:
+                    if handle.read().strip() == 'nimbus-init':
+                        pids.add(parent)
+            except OSError:
+                pass
+    return sorted(pids)
 
 
 def cgroup_memory_bytes(folder):
@@ -287,7 +299,7 @@ def cgroup_memory_bytes(folder):
 
 def cgroup_pids(folder):
     pids = []
-    for folder_ in {folder, folder.replace('/memory/', '/pids/')}:
+    for folder_ in {folder, folder.replace('/memory/', '/pids/', 1)}:
         try:
             with open(os.path.join(folder_, 'cgroup.procs')) as handle:
                 pids.extend(int(p) for p in handle.read().split())
@@ -321,9 +333,9 @@ def listening_ports(pids):
     return sorted(ports)
 
 
-def instance_port(function):
+def instance_port(function, server_pid):
     """The loopback port of the one running instance of a function (found through its cgroup)."""
-    folders = instance_cgroups(function + '-')
+    folders = instance_cgroups(function + '-', server_pid)
     if len(folders) != 1:
         raise RuntimeError('expected one instance of %s, found %d' % (function, len(folders)))
     ports = listening_ports(cgroup_pids(folders[0]))
@@ -635,15 +647,13 @@ class Suite:
             print('  * ' + note)
         sys.stdout.flush()
 
-    def say(self, text):
-        print('   ' + text, flush=True)
-
     # ---- fixtures
 
     def main_nimbus(self):
         if self.main is None:
             self.main = Nimbus(self.binary, self.workdir, 'main', {
                 'NIMBUS_INSTANCE_MAX_PER_FUNCTION': str(self.args.burst),
+                'NIMBUS_INSTANCE_MAX': str(self.args.burst + 100),  # the platform cap (0877998 and later)
                 'NIMBUS_INSTANCE_IDLE_TIMEOUT': '900',
             })
             self.main.client.create_service('bench', internetAccess=True)
@@ -704,7 +714,7 @@ class Suite:
                 status, _, body = http_once(target, 'GET', path)
                 if status != 200 or body != b'ok':
                     raise RuntimeError('%s answered %d %r' % (name, status, body[:200]))
-            folders = instance_cgroups('web-')
+            folders = instance_cgroups('web-', nimbus.pid)
             instance_pids = (lambda: cgroup_pids(folders[0])) if len(folders) == 1 else (lambda: [])
             cpu_of = {'nimbus': lambda: [nimbus.pid], 'nginx': proxy.pids, 'instance': instance_pids}
             script = wrk_script(self.workdir)
@@ -775,7 +785,7 @@ class Suite:
             status, headers, body = http_once(nimbus.port, 'POST', path, b'x', nimbus.signed('POST', path))
             if status != 200 or body != b'x':
                 raise RuntimeError('%s invocation answered %d %r' % (runtime, status, body[:300]))
-            port = instance_port(name)
+            port = instance_port(name, nimbus.pid)
             instance = headers.get('x-fc-instance-id')
             direct_headers = self.instance_headers(name, runtime)
             status, _, body = http_once(port, 'POST', '/invoke', b'x', direct_headers)
@@ -813,7 +823,8 @@ class Suite:
                              fmt(l['switches_per_req'].get('nimbus')) if target == 'nimbus' else '-',
                              l['errors'] + t['errors']])
             rows.append([runtime, 'official SDK invoke_function (Python)', fmt(percentile(sdk, 50) / 1000, 3),
-                         fmt(percentile(sdk, 99) / 1000, 3), fmt(len(sdk) / sum(sdk) * 1e6, 0), '-', '-', '-', '-', '-', 0])
+                         fmt(percentile(sdk, 99) / 1000, 3), fmt(len(sdk) / sum(sdk) * 1e6, 0),
+                         '-', '-', '-', '-', '-', 0])
             data[runtime] = {'low_load': lat, 'throughput': thr, 'sdk_us': {'p50': percentile(sdk, 50),
                              'p99': percentile(sdk, 99), 'n': len(sdk)},
                              'added_p50_us_vs_direct': lat['nimbus']['p50'] - lat['direct']['p50'],
@@ -824,7 +835,8 @@ class Suite:
                  'body "x"; instanceConcurrency %d so one instance serves both paths' % conc,
                  'c1: wrk -t1 -c1; c%d: wrk -t2 -c%d; %d round(s) x %d s each' % (conc, conc, rounds, secs)]
         for runtime in data:
-            notes.append('%s: Nimbus adds %.0f us to the direct p50' % (runtime, data[runtime]['added_p50_us_vs_direct']))
+            notes.append('%s: Nimbus adds %.0f us to the direct p50'
+                         % (runtime, data[runtime]['added_p50_us_vs_direct']))
         self.table('invoke', 'Warm sync invocations (trivial event functions)',
                    ['runtime', 'path', 'p50 ms (c1)', 'p99 ms (c1)', 'req/s (c1)', 'req/s (c%d)' % conc,
                     'p50 ms (c%d)' % conc, 'p99 ms (c%d)' % conc, 'Nimbus CPU us/req (c%d)' % conc,
@@ -876,9 +888,11 @@ class Suite:
                 median = statistics.median(samples)
                 data[size_mb][target] = {'median_ms': median * 1000, 'max_ms': max(samples) * 1000,
                                          'mb_per_s': size_mb / median, 'samples_ms': [s * 1000 for s in samples]}
-                rows.append(['%d MB' % size_mb, 'direct to the instance' if target == 'direct' else 'Nimbus HTTP trigger',
+                label = 'direct to the instance' if target == 'direct' else 'Nimbus HTTP trigger'
+                rows.append(['%d MB' % size_mb, label,
                              fmt(median * 1000, 1), fmt(max(samples) * 1000, 1), fmt(size_mb / median, 0)])
-            data[size_mb]['nimbus_added_ms'] = data[size_mb]['nimbus']['median_ms'] - data[size_mb]['direct']['median_ms']
+            sized = data[size_mb]
+            sized['nimbus_added_ms'] = sized['nimbus']['median_ms'] - sized['direct']['median_ms']
         notes = ['POST of random bytes echoed back by a Node.js custom runtime; time = full round trip (up and '
                  'back), MB/s = payload MB / median round trip; median of %d after one warm-up' % repeats]
         for size_mb in (1, 16):
@@ -937,6 +951,17 @@ class Suite:
         notes = ['each sample is a fresh function (first call starts its first instance): signed sync invocation, '
                  'connection already open; "p99" of %d samples is their maximum' % n,
                  'unsandboxed baselines run the same program on this host until its port accepts a connection']
+        bare = data['python3'].get('baseline: python3 -c pass (start and exit)')
+        if bare:
+            first = data['python3']['first_call_ms']
+            data['issue4'] = {'bare_median_ms': statistics.median(bare),
+                              'cold_median_ms': statistics.median(first), 'cold_p99_ms': percentile(first, 99)}
+            t = data['issue4']
+            notes.append('issue 4 targets for python3: cold median %.1f ms < half of `python3 -c pass` (%.1f ms): %s; '
+                         'cold p99 %.1f ms < `python3 -c pass`: %s'
+                         % (t['cold_median_ms'], t['bare_median_ms'] / 2,
+                            'met' if t['cold_median_ms'] < t['bare_median_ms'] / 2 else 'NOT met',
+                            t['cold_p99_ms'], 'met' if t['cold_p99_ms'] < t['bare_median_ms'] else 'NOT met'))
         self.table('cold', 'Cold start per runtime (median of %d)' % n,
                    ['runtime', 'what', 'median ms', 'p99 ms', 'n'], rows, notes)
         self.results['cold'] = data
@@ -945,11 +970,13 @@ class Suite:
         out = []
         timed = lambda command: self.time_command(command, n)
         if runtime == 'python3':
-            out.append(('python3 -c pass (start and exit)', timed([os.environ.get('NIMBUS_PYTHON', '/usr/bin/python3'), '-c', 'pass'])))
+            python = os.environ.get('NIMBUS_PYTHON', '/usr/bin/python3')
+            out.append(('python3 -c pass (start and exit)', timed([python, '-c', 'pass'])))
             if self.shim_path('python/bootstrap.py'):
                 out.append(('python3 shim listening, unsandboxed', self.time_listen('python3', n)))
         elif runtime == 'nodejs20':
-            out.append(('node -e 0 (start and exit)', timed([os.environ.get('NIMBUS_NODE', '/usr/bin/node'), '-e', '0'])))
+            node = os.environ.get('NIMBUS_NODE', '/usr/bin/node')
+            out.append(('node -e 0 (start and exit)', timed([node, '-e', '0'])))
             if self.shim_path('nodejs/bootstrap.js'):
                 out.append(('nodejs shim listening, unsandboxed', self.time_listen('nodejs20', n)))
         else:
@@ -1072,18 +1099,23 @@ class Suite:
             thread.start()
         barrier.wait(timeout=60)
         released = time.perf_counter()
+        released_wall = time.time()
         for thread in threads:
             thread.join(timeout=150)
+        ready = self.instances_ready(nimbus, 'bench', name, released_wall)
         done = [r for r in results if r is not None]
         ok = [r for r in done if r[1] == 200]
         latencies = [(r[0] - released) * 1000 for r in ok]
         starts = [float(r[3]) for r in ok if r[3]]
         served_by = len({r[2] for r in ok if r[2]})
-        started = len(instance_cgroups(name + '-'))
+        started = len(instance_cgroups(name + '-', nimbus.pid))
         total = (max(r[0] for r in done) - released) * 1000 if done else None
         failures = [r for r in done if r[1] != 200]
         baseline = self.burst_baseline(count, 'python3')
-        data = {'calls': count, 'hold_ms': hold, 'answered_ok': len(ok),
+        all_ready_ms = max(ready) if ready else None
+        rate = len(ready) / (all_ready_ms / 1000) if ready else None
+        data = {'calls': count, 'hold_ms': hold, 'answered_ok': len(ok), 'instances_ready': len(ready),
+                'all_instances_ready_ms': all_ready_ms, 'instances_ready_per_s': rate,
                 'failed': len(failures) + (count - len(done)), 'total_ms': total,
                 'p50_ms': percentile(latencies, 50) if latencies else None,
                 'p99_ms': percentile(latencies, 99) if latencies else None,
@@ -1093,20 +1125,44 @@ class Suite:
                 'first_failure': failures[0][4].decode('utf-8', 'replace') if failures else None,
                 'baseline_all_listening_ms': baseline}
         rows = [['Nimbus: %d concurrent first calls' % count, fmt(total), fmt(data['p50_ms']), fmt(data['p99_ms']),
-                 '%d ok / %d failed' % (len(ok), data['failed']), '%d started, %d served' % (started, served_by),
-                 '%s / %s' % (fmt(percentile(starts, 50)), fmt(percentile(starts, 99))) if starts else '-'],
-                ['baseline: %d python3 shims started at once, unsandboxed, until all listen' % count,
-                 fmt(baseline), '-', '-', '-', '%d' % count if baseline else '-', '-']]
+                 '%d ok / %d failed' % (len(ok), data['failed']),
+                 '%d ready, %d served calls' % (len(ready), served_by), fmt(all_ready_ms), fmt(rate, 0)],
+                ['baseline: %d python3 shims started at once, unsandboxed' % count,
+                 '-', '-', '-', '-', '%d' % count if baseline else '-', fmt(baseline),
+                 fmt(count / (baseline / 1000), 0) if baseline else '-']]
         notes = ['python3 function holding each call %d ms (so every call wants its own instance), '
                  'instanceConcurrency 1, NIMBUS_INSTANCE_MAX_PER_FUNCTION=%d; one thread and connection per call, '
                  'released together; latency from the release (it includes the %d ms hold)' % (hold, count, hold),
-                 'instance start = x-nimbus-cold-start-ms of the calls that started one']
+                 'ready = the instance\'s runtime logged "inited" (timestamps of the function log, from the release); '
+                 'x-nimbus-cold-start-ms of the calls that started an instance: p50 %s / p99 %s ms'
+                 % (fmt(percentile(starts, 50)) if starts else '-', fmt(percentile(starts, 99)) if starts else '-'),
+                 'issue 4 targets: zero errors (%s), over 100 instances started per second (%s)'
+                 % ('met' if not data['failed'] else 'NOT met',
+                    'met' if rate and rate > 100 else 'NOT met')]
         if failures:
             notes.append('first failure: %s' % data['first_failure'][:200])
         self.table('burst', 'Burst scale-out (fresh function)',
-                   ['what', 'all answered ms', 'p50 ms', 'p99 ms', 'calls', 'instances',
-                    'instance start p50 / p99 ms'], rows, notes)
+                   ['what', 'all answered ms', 'p50 ms', 'p99 ms', 'calls', 'instances', 'all ready ms',
+                    'instances ready/s'], rows, notes)
         self.results['burst'] = data
+
+    @staticmethod
+    def instances_ready(nimbus, service, function, since):
+        """When each instance of a python3 function became ready (ms after `since`): the shim's "inited" line,
+        timestamped by Nimbus in the function's log."""
+        offsets = []
+        try:
+            with open(os.path.join(nimbus.data, 'logs', service, function + '.log'), errors='replace') as handle:
+                for line in handle:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue
+                    if 'runtime inited' in entry.get('text', '') and entry.get('time'):
+                        offsets.append(entry['time'] - since * 1000)
+        except OSError:
+            pass
+        return [o for o in offsets if o >= 0]
 
     def burst_baseline(self, count, runtime):
         """The same programs started at once on the host, no sandbox and no Nimbus: until all listen."""
@@ -1136,7 +1192,8 @@ class Suite:
         self.stop_main()  # its instances go; memory figures are this Nimbus's alone
         functions = 100 if self.quick else self.args.functions
         warm = min(functions, 20 if self.quick else self.args.warm)
-        nimbus = Nimbus(self.binary, self.workdir, 'density', {'NIMBUS_INSTANCE_IDLE_TIMEOUT': '1800'})
+        nimbus = Nimbus(self.binary, self.workdir, 'density', {'NIMBUS_INSTANCE_IDLE_TIMEOUT': '1800',
+                                                               'NIMBUS_INSTANCE_MAX': str(warm + 100)})
         self.last_density = nimbus
         self.cleanups.append(nimbus.stop)
         try:
@@ -1231,16 +1288,16 @@ class Suite:
         data['warm_errors'] = len(warm_errors)
         if warm_errors:
             self.notes.append('density: %d warm-up calls failed, first: %s' % (len(warm_errors), warm_errors[0]))
-        data['instances_right_after_warm'] = len(instance_cgroups('d'))
+        data['instances_right_after_warm'] = len(instance_cgroups('d', nimbus.pid))
         time.sleep(2.0)
         data['rss_mb_warm'] = nimbus.rss_mb()
-        folders = instance_cgroups('d')
+        folders = instance_cgroups('d', nimbus.pid)
         folders = [f for f in folders if re.match(r'i-d\d{4}-', os.path.basename(f))]
         data['instances'] = len(folders)
         cgroup_bytes = [cgroup_memory_bytes(f) or 0 for f in folders]
         rss_kb, pss_kb = [], []
         for folder in folders:
-            pids = cgroup_pids(folder)
+            pids = instance_processes(folder)
             rss_kb.append(sum(proc_kb(p, 'VmRSS') for p in pids))
             pss_kb.append(sum(proc_kb(p, 'Pss', 'smaps_rollup') for p in pids))
         list_w = latency('GET', list_path, signed_get, n)
@@ -1272,8 +1329,8 @@ class Suite:
             'created %d functions + HTTP triggers (python3, one shared zip, 4 client threads) in %.1f s; warmed %d '
             'instances (128 MB each, 8 at a time) in %.1f s; %d instance cgroups found'
             % (functions - 1, data['create_s'], warm, data['warm_s'], data['instances']),
-            'per warm instance: cgroup memory %.1f MB, RSS %.1f MB, PSS %.1f MB (nimbus-init + bwrap + python3 '
-            'shim); Nimbus itself grew %.2f MB per instance'
+            'per warm instance: cgroup memory %.1f MB (bwrap + python3 shim, page cache included), RSS %.1f MB and '
+            'PSS %.1f MB (nimbus-init + bwrap + python3 shim); Nimbus itself grew %.2f MB per instance'
             % (data['cgroup_mb_per_instance'], data['rss_mb_per_instance'], data['pss_mb_per_instance'],
                data['nimbus_mb_per_instance']),
             'Nimbus RSS with %d functions: %.1f MB (target < 100 MB: %s)'
@@ -1333,9 +1390,13 @@ class Suite:
                                     text=True).stdout.strip()
             dirty = subprocess.run(['git', '-C', REPO, 'status', '--porcelain', '--', 'Sources', 'Package.swift'],
                                    capture_output=True, text=True).stdout.strip()
-            info['nimbus_commit'] = commit + (' (Sources modified)' if dirty else '')
+            info['checkout'] = commit + (' + uncommitted changes in Sources' if dirty else '')
         except OSError:
             pass
+        built = datetime.datetime.fromtimestamp(os.path.getmtime(self.binary), datetime.timezone.utc)
+        info['binary_built'] = built.isoformat(timespec='seconds')
+        info['nimbus_commit'] = os.environ.get('NIMBUS_BENCH_COMMIT') or (
+            'checkout %s; binary built %s' % (info.get('checkout', '?'), info['binary_built']))
         info['load_before'] = os.getloadavg()
         return info
 
@@ -1346,7 +1407,7 @@ class Suite:
         print('machine: %d cores (%s), %.1f GB RAM, %s, kernel %s, %s; virtualization: %s' % (
             machine['cores'], machine['cpu'], machine['memory_gb'], machine['arch'], machine['kernel'],
             machine['os'], machine.get('virtualization', '?')))
-        print('nimbus: %s (commit %s); tools: %s' % (self.binary, machine.get('nimbus_commit'),
+        print('nimbus: %s (%s); tools: %s' % (self.binary, machine.get('nimbus_commit'),
                                                      ', '.join('%s' % v for v in machine['tools'].values() if v)))
         print('load average before: %.2f %.2f %.2f' % machine['load_before'], flush=True)
         global MONITOR
@@ -1355,8 +1416,8 @@ class Suite:
         others = sorted(MONITOR.seen)
         machine['other_nimbus_servers'] = len(others)
         if others:
-            warning = ('%d other `nimbus serve` process(es) run on this host: they share the 2 cores, and each one '
-                       'that starts kills every instance under /sys/fs/cgroup/*/nimbus, ours included'
+            warning = ('%d other `nimbus serve` process(es) run on this host: they share the cores (and a Nimbus '
+                       'older than 0877998 kills every instance under /sys/fs/cgroup/*/nimbus when it starts)'
                        % len(others))
             self.notes.append(warning)
             print('WARNING: ' + warning, flush=True)
@@ -1385,8 +1446,8 @@ class Suite:
                 print('   (%s took %.1f s)' % (name, timings[name]), flush=True)
                 foreign = MONITOR.started - foreign_before
                 if foreign:
-                    self.notes.append('%s: %d `nimbus serve` process(es) not ours started during the scenario; each '
-                                      'start kills every instance on the host, so its figures are suspect'
+                    self.notes.append('%s: %d `nimbus serve` process(es) not ours started during the scenario (load '
+                                      'from elsewhere; a Nimbus older than 0877998 also kills instances at start)'
                                       % (name, foreign))
                 for server in [n for n in (self.main, self.last_density) if n is not None]:
                     lines = server.warnings()[warnings_before.get(id(server), 0):]
@@ -1405,9 +1466,9 @@ class Suite:
         machine['foreign_nimbus_starts'] = MONITOR.started
         targets = self.targets()
         if targets:
-            print('\n## Targets (issue 10)')
+            print('\n## Targets (issue 10; issue 4 for cold start and burst)')
             for t in targets:
-                print('  %-55s %-14s measured %-12s %s' % (t['name'], t['target'], t['measured'],
+                print('  %-62s %-12s measured %-10s %s' % (t['name'], t['target'], t['measured'],
                                                            'met' if t['met'] else 'NOT MET'))
         for note in self.notes:
             print('  * ' + note)
@@ -1439,6 +1500,22 @@ class Suite:
             out.append({'name': 'added p50 over the direct call (c1)', 'target': '< 150 us',
                         'measured': '%.0f us' % http_['added_p50_us_vs_direct'],
                         'met': http_['added_p50_us_vs_direct'] < 150})
+        cold = self.results.get('cold', {}).get('issue4')
+        if cold:
+            out.append({'name': 'issue 4: python3 cold-start median vs half of python3 -c pass', 'target':
+                        '< %.1f ms' % (cold['bare_median_ms'] / 2), 'measured': '%.1f ms' % cold['cold_median_ms'],
+                        'met': cold['cold_median_ms'] < cold['bare_median_ms'] / 2})
+            out.append({'name': 'issue 4: python3 cold-start p99 vs python3 -c pass', 'target':
+                        '< %.1f ms' % cold['bare_median_ms'], 'measured': '%.1f ms' % cold['cold_p99_ms'],
+                        'met': cold['cold_p99_ms'] < cold['bare_median_ms']})
+        burst = self.results.get('burst')
+        if burst:
+            out.append({'name': 'issue 4: burst of %d, errors' % burst['calls'], 'target': '0',
+                        'measured': str(burst['failed']), 'met': burst['failed'] == 0})
+            if burst.get('instances_ready_per_s'):
+                out.append({'name': 'issue 4: burst, instances started per second', 'target': '> 100',
+                            'measured': '%.0f' % burst['instances_ready_per_s'],
+                            'met': burst['instances_ready_per_s'] > 100})
         dense = self.results.get('density')
         if dense and 'rss_mb_functions' in dense:
             out.append({'name': 'Nimbus RSS with %d functions deployed' % dense['functions'], 'target': '< 100 MB',
@@ -1448,9 +1525,14 @@ class Suite:
     @staticmethod
     def markdown(report):
         m = report['machine']
-        lines = ['Run %s on %d cores (%s), %.1f GB RAM, %s, kernel %s (%s), virtualization: %s; Nimbus commit %s.'
+        lines = ['Run %s on %d cores (%s), %.1f GB RAM, %s, kernel %s (%s), virtualization: %s; Nimbus: %s.'
                  % (report['started'], m['cores'], m['cpu'], m['memory_gb'], m['arch'], m['kernel'], m['os'],
-                    m.get('virtualization', '?'), m.get('nimbus_commit')), '']
+                    m.get('virtualization', '?'), m.get('nimbus_commit')),
+                 '', 'Load average before %s, after %s; other `nimbus serve` processes on the host at start: %s, '
+                 'started during the run: %s.' % (
+                     ' '.join('%.2f' % v for v in m.get('load_before', ())),
+                     ' '.join('%.2f' % v for v in m.get('load_after', ())),
+                     m.get('other_nimbus_servers', '?'), m.get('foreign_nimbus_starts', '?')), '']
         for t in report['tables']:
             lines.append('### ' + t['title'])
             lines.append('')
@@ -1464,6 +1546,8 @@ class Suite:
             lines.append('')
         for name, error in report['failed'].items():
             lines.append('- **%s could not run here**: %s' % (name, error))
+        if report['notes']:
+            lines += ['### Run notes', ''] + ['- ' + note for note in report['notes']] + ['']
         if report['targets']:
             lines += ['### Targets', '', '| target | wanted | measured | |', '|---|---|---|---|']
             for t in report['targets']:
@@ -1505,7 +1589,12 @@ def main():
         raise KeyboardInterrupt()
 
     signal.signal(signal.SIGTERM, terminate)
-    return suite.run()
+    try:
+        return suite.run()
+    except KeyboardInterrupt:  # run() has stopped what it started
+        print('\ninterrupted', file=sys.stderr)
+        shutil.rmtree(suite.workdir, ignore_errors=True)
+        return 130
 
 
 if __name__ == '__main__':

@@ -68,9 +68,7 @@ struct InvocationAPI: Sendable {
         headers[HTTPField.Name("x-fc-invocation-service-version")!] = deployment.contract.versionId
         headers[HTTPField.Name("x-fc-instance-id")!] = reply.instanceId
         headers[HTTPField.Name("x-fc-code-checksum")!] = deployment.contract.function.code.checksum
-        if let cold = reply.coldStart {
-            headers[HTTPField.Name("x-nimbus-cold-start-ms")!] = String(Int((cold * 1000).rounded()))
-        }
+        if let cold = reply.coldStart { headers[HTTPField.Name("x-nimbus-cold-start")!] = cold.header }
         headers[.accessControlExposeHeaders] =
             "Date,x-fc-request-id,x-fc-error-type,x-fc-code-checksum,x-fc-invocation-duration,"
             + "x-fc-max-memory-usage,x-fc-log-result,x-fc-invocation-code-version"

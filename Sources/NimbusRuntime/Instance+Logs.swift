@@ -50,6 +50,7 @@ extension Instance {
         exited = true
         cgroup?.killAll()
         cgroup?.remove()
+        slot?.release()
         for waiter in endWaiters.values { waiter.resume() }
         endWaiters = [:]
         await onExit(id)

@@ -11,28 +11,32 @@ import NimbusCore
 /// (if any) succeeded. Calls are plain HTTP requests to the program (fc-runtimes spec 4.2).
 actor Instance {
     let id: String
-    let contract: InstanceContract
-    let codeDirectory: URL
+    var contract: InstanceContract
+    var codeDirectory: URL
     let configuration: RuntimeConfiguration
     let http: HTTPClient
     let logs: FunctionLogs
     let logger: Logger
-    let onExit: @Sendable (String) async -> Void
+    var onExit: @Sendable (String) async -> Void
 
     var port = 0
     var process: InstanceProcess?
-    var startedIn: TimeInterval?
+    var startedIn: ColdStart?
+    /// Set by the supervisor before a start: why this instance is needed.
+    var startReason = "first-call"
     var exited = false
     var recentOutput = LogTail(limit: 2048)
     var active: [String: LogTail?] = [:]
     var endWaiters: [String: CheckedContinuation<Void, Never>] = [:]
     /// The instance's cgroup when it runs sandboxed.
     var cgroup: InstanceCgroup?
-    enum State: String, Sendable { case starting, ready, stopping }
+    enum State: String, Sendable { case standby, starting, ready, stopping }
     var state = State.starting
     let createdAt = Date()
     var lastUsed = Date()
     var callsServed = 0
+    /// The mount a standby instance's `/code` comes from.
+    var slot: SlotMount?
 
     var isCustomRuntime: Bool { (try? Runtime(fcName: contract.function.spec.runtime ?? "")) == .custom }
 
@@ -86,6 +90,7 @@ actor Instance {
             stopProcessTree()
             throw .platform(NimbusError(.instanceExited, "the instance failed to start: \(error)"))
         }
+        let listening = Date()
         if let initializer = contract.function.spec.initializer, !initializer.isEmpty {
             let reply = await runInitializer(requestId: requestId)
             if reply.errorType != nil {
@@ -93,7 +98,9 @@ actor Instance {
                 throw .initializer(reply)
             }
         }
-        startedIn = Date().timeIntervalSince(began)
+        startedIn = ColdStart(
+            reason: startReason, mode: "spawn", start: listening.timeIntervalSince(began),
+            initializer: Date().timeIntervalSince(listening))
         state = .ready
     }
 
@@ -106,13 +113,15 @@ actor Instance {
                 ?? process?.peakMemoryMB() ?? 0)
     }
 
-    /// Time the start took, reported once with the first call (the cold start).
-    func takeColdStart() -> TimeInterval? {
+    func setStartReason(_ reason: String) { startReason = reason }
+
+    /// How the start went, reported once with the first call (the cold start).
+    func takeColdStart() -> ColdStart? {
         defer { startedIn = nil }
         return startedIn
     }
 
-    private func waitUntilListening() async throws(NimbusError) {
+    func waitUntilListening() async throws(NimbusError) {
         let deadline = Date().addingTimeInterval(configuration.startTimeout)
         while Date() < deadline {
             if exited {
@@ -129,7 +138,7 @@ actor Instance {
                 + "Output:\n\(recentOutput.text)")
     }
 
-    private func runInitializer(requestId: String) async -> InstanceReply {
+    func runInitializer(requestId: String) async -> InstanceReply {
         let timeout = contract.function.spec.initializationTimeout ?? 3
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/initialize")
         request.method = .POST
@@ -175,6 +184,9 @@ actor Instance {
         var reply = await exchange(
             request, requestId: call.requestId, timeout: timeout, wantsTail: call.wantsLogTail, isHTTP: isHTTP)
         reply.coldStart = takeColdStart()
+        if let cold = reply.coldStart {
+            await route("FC Cold Start RequestId: \(call.requestId) \(cold.header)", requestId: call.requestId)
+        }
         callsServed += 1
         lastUsed = Date()
         // FC runs preFreeze when the last call in flight finishes, before the instance would freeze.

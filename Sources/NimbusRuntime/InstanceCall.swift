@@ -59,15 +59,15 @@ package struct InstanceReply: Sendable {
     package var instanceId: String
     package var duration: TimeInterval
     package var maxMemoryMB: Double
-    /// Time spent starting the instance when this call started it.
-    package var coldStart: TimeInterval?
+    /// How the instance this call started came up (only on the call that waited for it).
+    package var coldStart: ColdStart?
     package var logTail: String?
     /// The instance was killed by this call (timeout, crash); it takes no more calls.
     package var instanceDied = false
 
     package init(
         status: Int, headers: [(String, String)], body: ByteBuffer, errorType: String?, instanceId: String,
-        duration: TimeInterval, maxMemoryMB: Double, coldStart: TimeInterval? = nil, logTail: String? = nil
+        duration: TimeInterval, maxMemoryMB: Double, coldStart: ColdStart? = nil, logTail: String? = nil
     ) {
         self.status = status
         self.headers = headers
@@ -90,4 +90,21 @@ package struct InstanceSummary: Sendable {
     package var callsServed: Int
     package var activeCalls: Int
     package var memoryMB: Double
+}
+
+/// Why and how an instance started: FC's cold-start phases, reported with its first call.
+package struct ColdStart: Sendable, Equatable {
+    /// `first-call`, `scale-out`, `after-idle-reclaim`, `after-redeploy` or `provisioned`.
+    package var reason: String
+    /// `standby` (a waiting generic process took the function) or `spawn` (a new process).
+    package var mode: String
+    /// Launch or assignment until the instance listened with the code in place.
+    package var start: TimeInterval
+    package var initializer: TimeInterval
+
+    /// `reason=first-call; mode=standby; start-ms=4; initializer-ms=0`
+    package var header: String {
+        "reason=\(reason); mode=\(mode); start-ms=\(Int((start * 1000).rounded())); "
+            + "initializer-ms=\(Int((initializer * 1000).rounded()))"
+    }
 }

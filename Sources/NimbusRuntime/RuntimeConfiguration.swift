@@ -20,6 +20,10 @@ package struct RuntimeConfiguration: Sendable {
     package var nodePath: String
     /// How instances are confined; nil runs them as plain processes (an operator's explicit choice).
     package var sandbox: SandboxSetup?
+    /// Generic python3 and nodejs instances kept waiting for a function (needs the sandbox); 0 disables.
+    package var standbysPerRuntime: Int = 2
+    /// Where standby instances' code slots are mounted (inside the data dir).
+    package var slotsDirectory: URL?
 
     package init(
         initPath: String? = nil, pythonPath: String? = nil, nodePath: String? = nil

@@ -32,15 +32,26 @@ extension Supervisor {
     private func startInstance(_ id: InstancePool.InstanceID, key: PoolKey) {
         guard let deployment = pools[key]?.deployment else { return }
         let instanceId = "\(key.function)-\(UUID().uuidString.prefix(8).lowercased())"
-        let instance = Instance(
-            id: instanceId, contract: deployment.contract, codeDirectory: deployment.codeDirectory,
-            configuration: configuration, http: http, logs: logs,
-            logger: logger,
-            onExit: { [weak self] _ in await self?.instanceExited(id, key: key) })
-        pools[key]?.instances[id] = instance
+        let onExit: @Sendable (String) async -> Void = { [weak self] _ in await self?.instanceExited(id, key: key) }
+        let requestId = UUID().uuidString.lowercased()
+        let reason = coldStartReason(key)
         Task {
             do {
-                try await instance.start(requestId: UUID().uuidString.lowercased())
+                // A standby (interpreter already running) when one fits; else a process of its own.
+                if let runtime = StandbyPool.accepts(deployment.contract), let standby = await standbys?.take(runtime) {
+                    self.register(standby, id, key: key)
+                    await standby.setStartReason(reason)
+                    try await standby.assign(
+                        contract: deployment.contract, codeDirectory: deployment.codeDirectory, requestId: requestId,
+                        onExit: onExit)
+                } else {
+                    let instance = Instance(
+                        id: instanceId, contract: deployment.contract, codeDirectory: deployment.codeDirectory,
+                        configuration: configuration, http: http, logs: logs, logger: logger, onExit: onExit)
+                    self.register(instance, id, key: key)
+                    await instance.setStartReason(reason)
+                    try await instance.start(requestId: requestId)
+                }
                 self.instanceReady(id, key: key)
             } catch let failure as InstanceStartFailure {
                 self.instanceFailedToStart(id, key: key, failure: failure)
@@ -49,6 +60,24 @@ extension Supervisor {
                     id, key: key, failure: .platform(NimbusError(.instanceExited, "the instance failed to start")))
             }
         }
+    }
+
+    /// Why a new instance is needed, for its cold-start record.
+    private func coldStartReason(_ key: PoolKey) -> String {
+        guard let entry = pools[key] else { return "first-call" }
+        defer {
+            pools[key]?.startedInstances += 1
+            seenFunctions.insert(key.function + "/" + key.service + "/" + key.qualifier)
+        }
+        if entry.pool.waitingCount == 0 { return "provisioned" }
+        if entry.pool.instanceCount > 1 { return "scale-out" }
+        if entry.startedInstances > 0 { return "after-idle-reclaim" }
+        if seenFunctions.contains(key.function + "/" + key.service + "/" + key.qualifier) { return "after-redeploy" }
+        return "first-call"
+    }
+
+    private func register(_ instance: Instance, _ id: InstancePool.InstanceID, key: PoolKey) {
+        if pools[key] != nil { pools[key]?.instances[id] = instance }
     }
 
     private func instanceReady(_ id: InstancePool.InstanceID, key: PoolKey) {
@@ -100,6 +129,7 @@ extension Supervisor {
             waiter.resume(throwing: NimbusError(.resourceExhausted, "Nimbus is shutting down"))
         }
         waiters = [:]
+        await standbys?.stopAll()
         await withTaskGroup(of: Void.self) { group in
             for instance in stopping { group.addTask { await instance.stop() } }
         }
@@ -109,6 +139,7 @@ extension Supervisor {
     /// Runs the idle reaper until graceful shutdown, then stops everything.
     package func run() async throws {
         let interval = max(0.2, min(1, configuration.idleTimeout / 4))
+        await standbys?.fill()
         // The sleep ends as soon as a graceful shutdown starts, so stopping never waits a whole interval.
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

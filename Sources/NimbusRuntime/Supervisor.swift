@@ -42,6 +42,8 @@ package actor Supervisor: Service {
         var deployment: Deployment
         var instances: [InstancePool.InstanceID: Instance] = [:]
         var retired = false
+        /// Instances this pool has started, to tell a reclaim from a first call.
+        var startedInstances = 0
         /// Why the last start failed, handed to the calls that fail because of it.
         var lastStartFailure: InstanceStartFailure?
     }
@@ -54,6 +56,10 @@ package actor Supervisor: Service {
     var waiters: [InstancePool.CallID: CheckedContinuation<Instance, any Error>] = [:]
     var nextCall = 1
     var shuttingDown = false
+    /// Functions that have had instances, to tell a redeploy from a first call.
+    var seenFunctions: Set<String> = []
+    /// Generic instances waiting for a function (sandboxed hosts only).
+    var standbys: StandbyPool?
     /// Lists provisioned targets; the supervisor keeps them running (set once at start).
     var provisionSource: (@Sendable () async -> [(Deployment, Int)])?
 
@@ -66,6 +72,14 @@ package actor Supervisor: Service {
         self.logs = logs
         self.logger = logger
         self.http = Self.instanceClient
+        if let sandbox = configuration.sandbox, let slots = configuration.slotsDirectory,
+            configuration.standbysPerRuntime > 0
+        {
+            SlotMount.removeLeftovers(root: slots)
+            standbys = StandbyPool(
+                sandbox: sandbox, configuration: configuration, http: Self.instanceClient, logs: logs, logger: logger,
+                slots: slots, perRuntime: configuration.standbysPerRuntime)
+        }
     }
 
     /// One process-wide client for talking to instances, like `HTTPClient.shared` but allowing many

@@ -18,6 +18,7 @@ import NimbusRuntime
 /// | `instance.idle.timeout` | `NIMBUS_INSTANCE_IDLE_TIMEOUT` | `240` (seconds) |
 /// | `instance.max.per.function` | `NIMBUS_INSTANCE_MAX_PER_FUNCTION` | `10` |
 /// | `instance.max` | `NIMBUS_INSTANCE_MAX` | `100` (all functions together) |
+/// | `instance.standby` | `NIMBUS_INSTANCE_STANDBY` | `2` (per runtime; 0 disables) |
 /// | `instance.queue.timeout` | `NIMBUS_INSTANCE_QUEUE_TIMEOUT` | `30` (seconds a call waits, then 429) |
 /// | `sandbox` | `NIMBUS_SANDBOX` | `on` (`off` runs instances unsandboxed) |
 /// | `bwrap` | `NIMBUS_BWRAP` | `/usr/bin/bwrap` |
@@ -58,6 +59,7 @@ package struct NimbusConfiguration: Sendable {
         sandbox = config.string(forKey: "sandbox", default: "on").lowercased() != "off"
         bubblewrapPath = config.string(forKey: "bwrap", default: bubblewrapPath)
         runtime.maximumInstances = config.int(forKey: "instance.max", default: runtime.maximumInstances)
+        runtime.standbysPerRuntime = config.int(forKey: "instance.standby", default: runtime.standbysPerRuntime)
         runtime.queueTimeout = config.double(forKey: "instance.queue.timeout", default: runtime.queueTimeout)
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)

@@ -30,6 +30,7 @@ package enum NimbusServer {
         let control = ControlPlane(
             store: store, code: code, credentials: loaded.credentials, region: configuration.region)
         let links = CodeLinkSigner(secret: loaded.credentials.accessKeySecret) { code.zipURL(digest: $0).path }
+        runtime.slotsDirectory = dataDirectory.appendingPathComponent("slots", isDirectory: true)
         let supervisor = Supervisor(
             configuration: runtime,
             logs: FunctionLogs(root: dataDirectory.appendingPathComponent("logs", isDirectory: true)), logger: logger)

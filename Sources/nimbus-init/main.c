@@ -11,7 +11,8 @@
 // are counted and limited), lower its resource limits and drop to an unprivileged user.
 //
 // Usage: nimbus-init [--grace-ms N] [--cgroup-procs FILE]... [--rlimit-nofile N] [--uid U --gid G]
-//                    [--no-lifeline] [--relay HOST_PORT:PORT] -- program [args...]
+//                    [--no-lifeline] [--relay HOST_PORT:PORT] [--cleanup-mount PATH]... -- program [args...]
+// (--cleanup-mount: on exit, unmount everything mounted at PATH and remove it; standby code slots.)
 // (--relay carries connections from 127.0.0.1:HOST_PORT into the sandbox's network namespace, see relay.c.)
 // (--no-lifeline ignores standard input: for one-off checks, not for instances.)
 #define _GNU_SOURCE
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -66,6 +68,18 @@ static void stop_group(pid_t child, long grace_ms, int sfd) {
 }
 
 #define MAX_CGROUPS 8
+#define MAX_MOUNTS 4
+
+static char *cleanup_mounts[MAX_MOUNTS];
+static int cleanup_count = 0;
+
+// Unmounts every layer at each registered path and removes it; runs however nimbus-init ends.
+static void cleanup(void) {
+    for (int m = 0; m < cleanup_count; m++) {
+        for (int layer = 0; layer < 8 && umount2(cleanup_mounts[m], MNT_DETACH) == 0; layer++) {}
+        rmdir(cleanup_mounts[m]);
+    }
+}
 
 // Runs in the child before exec: cgroups first (needs privileges), then limits, then the user.
 static void prepare_child(char **cgroups, int cgroup_count, long nofile, long uid, long gid) {
@@ -109,6 +123,8 @@ int main(int argc, char **argv) {
             nofile = atol(argv[++i]);
         } else if (strcmp(argv[i], "--relay") == 0 && i + 1 < argc) {
             sscanf(argv[++i], "%d:%d", &relay_host, &relay_port);
+        } else if (strcmp(argv[i], "--cleanup-mount") == 0 && i + 1 < argc && cleanup_count < MAX_MOUNTS) {
+            cleanup_mounts[cleanup_count++] = argv[++i];
         } else if (strcmp(argv[i], "--no-lifeline") == 0) {
             lifeline = 0;
         } else if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -127,6 +143,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     setsid();  // already a session leader when Nimbus asked for one; harmless otherwise
+    atexit(cleanup);
 
     sigset_t handled;
     sigemptyset(&handled);

@@ -71,7 +71,9 @@ def nimbus_server(tmp_path_factory):
                NIMBUS_ACCOUNT_ID=ACCOUNT_ID,
                NIMBUS_ACCESS_KEY_ID=ACCESS_KEY_ID,
                NIMBUS_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
-               NIMBUS_SECURITY_TOKEN=SECURITY_TOKEN)
+               NIMBUS_SECURITY_TOKEN=SECURITY_TOKEN,
+               # The suite starts a few hundred instances; keep them from filling the platform cap.
+               NIMBUS_INSTANCE_MAX='400', NIMBUS_INSTANCE_IDLE_TIMEOUT='60')
     stdout_path = base_dir / 'server.stdout.log'
     stderr_path = base_dir / 'server.stderr.log'
     with open(str(stdout_path), 'wb') as out, open(str(stderr_path), 'wb') as err:

@@ -49,7 +49,7 @@ def test_no_instance_survives_nimbus(tmp_path, how):
     for name in ('a', 'b'):
         client.create_function('s', name, 'python3', 'index.handler', codeZipFile=package)
         client.invoke_function('s', name)
-    assert len(instance_processes(tmp_path)) == 2
+    assert len(instance_processes(tmp_path)) >= 2  # the two instances, and any standbys
     proc.send_signal(how)
     proc.wait(timeout=30)
     deadline = time.monotonic() + 10

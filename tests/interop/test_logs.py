@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 
 from interop_util import raw_request, unique
 
@@ -12,9 +13,15 @@ def test_logs_carry_request_ids(client, endpoint, service, make_zip, nimbus_serv
     fn = unique('logs')
     client.create_function(service, fn, 'python3', 'index.handler', codeZipFile=make_zip({'index.py': SRC}))
     ids = [client.invoke_function(service, fn, payload=p).headers['x-fc-request-id'] for p in (b'one', b'two')]
-    resp = raw_request(endpoint, 'GET', '/2016-08-15/services/{0}/functions/{1}/logs'.format(service, fn))
-    assert resp.status_code == 200
-    lines = resp.json()['logs']
+    path = '/2016-08-15/services/{0}/functions/{1}/logs'.format(service, fn)
+    deadline = time.monotonic() + 10  # lines reach the log as the instance's pipe delivers them
+    while True:
+        resp = raw_request(endpoint, 'GET', path)
+        assert resp.status_code == 200
+        lines = resp.json()['logs']
+        if sum(l['message'].startswith('FC Invoke End') for l in lines) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     for request_id, word in zip(ids, ('one', 'two')):
         mine = [l['message'] for l in lines if l['requestId'] == request_id]
         assert 'line for ' + word in mine

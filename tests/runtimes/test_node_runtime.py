@@ -46,32 +46,60 @@ def _free_port():
         return s.getsockname()[1]
 
 
-class NodeRuntime:
-    """One `node bootstrap.js` process with its stdout/stderr captured line by line."""
+def function_env(port, code_dir, extra_env=None):
+    """The environment Nimbus gives a runtime started for the fixture function."""
+    env = {
+        'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+        'HOME': os.environ.get('HOME', '/tmp'),
+        'FC_SERVER_PORT': str(port),
+        'FC_FUNC_CODE_PATH': str(code_dir),
+        'FC_FUNCTION_HANDLER': 'index.echo',
+        'FC_FUNCTION_INITIALIZER': '',
+        'FC_FUNCTION_NAME': 'fn',
+        'FC_FUNCTION_MEMORY_SIZE': '128',
+        'FC_SERVICE_NAME': 'svc',
+        'FC_REGION': 'local',
+        'FC_ACCOUNT_ID': '1234567890',
+        'FC_QUALIFIER': 'LATEST',
+        'FC_INSTANCE_ID': 'instance-1',
+        'FC_SERVER_LOG_LEVEL': 'warn',
+        'FC_INSTANCE_CONCURRENCY': '4',
+        'USER_VAR': 'user-value',
+    }
+    env.update(extra_env or {})
+    return env
 
-    def __init__(self, code_dir, extra_env=None):
+
+def standby_env(port, code_dir):
+    """The only variables a standby process starts with (the function is not known yet)."""
+    return {
+        'FC_SERVER_PORT': str(port),
+        'FC_FUNC_CODE_PATH': str(code_dir),
+        'NIMBUS_STANDBY': '1',
+        'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+        'HOME': os.environ.get('HOME', '/tmp'),
+        'LANG': 'C.UTF-8',
+        'TZ': 'UTC',
+    }
+
+
+class NodeRuntime:
+    """One `node bootstrap.js` process with its stdout/stderr captured line by line.
+
+    Default: started for the fixture function (function_env). `standby=True`: started as a standby
+    (standby_env) with `cwd` as its working directory; it is assigned later with POST /nimbus/assign.
+    """
+
+    def __init__(self, code_dir, extra_env=None, standby=False, cwd=None, poll_interval=0.02):
         self.code_dir = str(code_dir)
         self.port = _free_port()
-        env = {
-            'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
-            'HOME': os.environ.get('HOME', '/tmp'),
-            'FC_SERVER_PORT': str(self.port),
-            'FC_FUNC_CODE_PATH': self.code_dir,
-            'FC_FUNCTION_HANDLER': 'index.echo',
-            'FC_FUNCTION_INITIALIZER': '',
-            'FC_FUNCTION_NAME': 'fn',
-            'FC_FUNCTION_MEMORY_SIZE': '128',
-            'FC_SERVICE_NAME': 'svc',
-            'FC_REGION': 'local',
-            'FC_ACCOUNT_ID': '1234567890',
-            'FC_QUALIFIER': 'LATEST',
-            'FC_INSTANCE_ID': 'instance-1',
-            'FC_SERVER_LOG_LEVEL': 'warn',
-            'FC_INSTANCE_CONCURRENCY': '4',
-            'USER_VAR': 'user-value',
-        }
-        env.update(extra_env or {})
-        self.proc = subprocess.Popen([NODE, str(BOOTSTRAP)], cwd=self.code_dir, env=env,
+        self._poll_interval = poll_interval
+        if standby:
+            env = standby_env(self.port, self.code_dir)
+        else:
+            env = function_env(self.port, self.code_dir, extra_env)
+        self._started_at = time.monotonic()
+        self.proc = subprocess.Popen([NODE, str(BOOTSTRAP)], cwd=str(cwd or self.code_dir), env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._lock = threading.Lock()
         self._stdout = []
@@ -94,9 +122,10 @@ class NodeRuntime:
                 raise AssertionError('runtime exited early ({0}): {1}'.format(self.proc.returncode, self.stderr()))
             try:
                 with socket.create_connection(('127.0.0.1', self.port), timeout=0.2):
+                    self.listen_ms = (time.monotonic() - self._started_at) * 1000
                     return
             except OSError:
-                time.sleep(0.02)
+                time.sleep(self._poll_interval)
         self.stop()
         raise AssertionError('runtime did not listen within {0}s: {1}'.format(START_TIMEOUT_S, self.stderr()))
 
@@ -422,6 +451,10 @@ def test_lifecycle_hooks(rt):
 # ---- logging ------------------------------------------------------------------------------------
 
 def test_console_lines_carry_request_id_and_level(rt):
+    assert_console_lines_carry_request_id_and_level(rt)
+
+
+def assert_console_lines_carry_request_id_and_level(rt):
     rid = str(uuid.uuid4())
     assert invoke(rt, 'index.logs', request_id=rid)[::2] == (200, b'logged')
     end = rt.wait_for_line(lambda line: line == 'FC Invoke End RequestId: ' + rid)
@@ -585,3 +618,266 @@ def test_exits_promptly_on_sigterm(fresh_rt):
     rt.proc.send_signal(signal.SIGTERM)
     rt.proc.wait(timeout=STOP_TIMEOUT_S)
     assert time.monotonic() - started < 2
+
+
+# ---- standby mode (NIMBUS_STANDBY=1, POST /nimbus/assign) ------------------------------------------
+
+INTERNAL_VARIABLES = ('FC_SERVER_PORT', 'FC_SERVER_LOG_LEVEL', 'FC_INSTANCE_CONCURRENCY')
+ASSIGN_LIMIT_MS = 50
+
+
+def without_internal(env):
+    return {k: v for k, v in env.items() if k not in INTERNAL_VARIABLES}
+
+
+def assign(rt, environment=None, raw=None):
+    """POST /nimbus/assign on a fresh connection; returns (status, headers, body, elapsed ms)."""
+    body = raw if raw is not None else json.dumps({'environment': environment}).encode('utf-8')
+    conn = rt.connection()
+    try:
+        started = time.perf_counter()
+        conn.request('POST', '/nimbus/assign', body=body, headers={'Content-Type': 'application/json'})
+        resp = conn.getresponse()
+        data = resp.read()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        return resp.status, resp.getheaders(), data, elapsed_ms
+    finally:
+        conn.close()
+
+
+def assert_json_error(status, headers, body, expected_status, message=None):
+    assert status == expected_status, (status, body)
+    assert single_header(headers, 'Content-Type') == 'application/json'
+    err = json.loads(body)
+    assert isinstance(err['errorMessage'], str) and err['errorMessage']
+    if message is not None:
+        assert err == {'errorMessage': message}
+
+
+def assert_unassigned(rt, conn=None):
+    calls = [
+        ('POST', '/invoke', fc_headers('index.echo')),
+        ('POST', '/initialize', fc_headers(function_initializer='index.initializer', control_path='/initialize')),
+        ('GET', '/pre-freeze', fc_headers(instance_lifecycle_pre_freeze_handler='index.preFreeze')),
+        ('GET', '/pre-stop', fc_headers(instance_lifecycle_pre_stop_handler='index.preStop')),
+        ('GET', '/2016-08-15/proxy/svc/fn/x', fc_headers('index.http', control_path='/http-invoke')),
+        ('POST', '/nimbus/assign', fc_headers('index.http', control_path='/http-invoke')),  # HTTP trigger
+        ('GET', '/nimbus/assign', {}),
+        ('GET', '/', {}),
+    ]
+    for method, path, headers in calls:
+        status, resp_headers, body = rt.request(method, path, body=b'{"environment": {}}' if method == 'POST' else b'',
+                                                headers=headers, conn=conn)
+        assert_json_error(status, resp_headers, body, 503, 'instance not assigned')
+
+
+@pytest.fixture
+def standby_rt(tmp_path):
+    """A standby runtime: empty code dir (mounted late), started from another working directory."""
+    late_code = tmp_path / 'code'
+    late_code.mkdir()
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    runtimes = []
+
+    def start():
+        runtime = NodeRuntime(late_code, standby=True, cwd=elsewhere)
+        runtimes.append(runtime)
+        return runtime
+
+    yield start, late_code
+    for runtime in runtimes:
+        runtime.stop()
+
+
+def mount_code(late_code):
+    """Simulates the late mount: the fixture code appears in the (empty) code dir."""
+    assert list(late_code.iterdir()) == []
+    shutil.copytree(FIXTURES, late_code, dirs_exist_ok=True)
+
+
+def test_standby_unassigned_calls_get_503(standby_rt):
+    start, late_code = standby_rt
+    sb = start()
+    conn = sb.connection()
+    try:
+        assert_unassigned(sb, conn=conn)  # one keep-alive connection for all of them
+        mount_code(late_code)
+        assert_unassigned(sb, conn=conn)
+    finally:
+        conn.close()
+    time.sleep(0.1)
+    assert not any(line.startswith('FC ') for line in sb.stdout_lines()), sb.stdout_lines()
+    assert sb.proc.poll() is None
+
+
+def test_standby_rejects_bad_assign_and_stays_assignable(standby_rt):
+    start, late_code = standby_rt
+    sb = start()
+    mount_code(late_code)
+    bad = [
+        b'not json',
+        b'[]',
+        b'{}',
+        b'{"environment": ["A=B"]}',
+        b'{"environment": null}',
+        b'{"environment": {"A": 1}}',
+        b'{"environment": {"A=B": "x"}}',
+        b'{"environment": {"": "x"}}',
+    ]
+    for raw in bad:
+        status, headers, body, _ = assign(sb, raw=raw)
+        assert_json_error(status, headers, body, 400)
+    missing = dict(function_env(sb.port, late_code), FC_FUNC_CODE_PATH=str(late_code / 'missing'))
+    status, headers, body, _ = assign(sb, missing)
+    assert_json_error(status, headers, body, 500)
+    assert_unassigned(sb)
+    status, _, body, _ = assign(sb, function_env(sb.port, late_code))
+    assert (status, json.loads(body)) == (200, {'assigned': True})
+    assert invoke(sb, 'index.echo', b'ok')[::2] == (200, b'ok')
+
+
+def test_standby_assigned_behaves_like_normal_start(standby_rt, rt, code_dir, capsys):
+    start, late_code = standby_rt
+    sb = start()
+    assert_unassigned(sb)
+    mount_code(late_code)
+
+    environment = function_env(sb.port, late_code, {
+        'FC_FUNCTION_INITIALIZER': 'index.initializer',
+        'FC_SERVER_LOG_LEVEL': 'info',
+        'ALIBABA_CLOUD_ACCESS_KEY_ID': 'env-ak',
+        'ALIBABA_CLOUD_ACCESS_KEY_SECRET': 'env-sk',
+        'ALIBABA_CLOUD_SECURITY_TOKEN': 'env-token',
+        'LANG': 'C.UTF-8',
+        'TZ': 'Asia/Shanghai',  # the standby started with TZ=UTC
+    })
+    status, headers, body, elapsed_ms = assign(sb, environment)
+    with capsys.disabled():
+        print('\n[standby] POST /nimbus/assign answered in {0:.2f} ms'.format(elapsed_ms))
+    assert status == 200, body
+    assert single_header(headers, 'Content-Type') == 'application/json'
+    assert json.loads(body) == {'assigned': True}
+    assert elapsed_ms < ASSIGN_LIMIT_MS
+
+    # the echo / callback handler, and the default handler from FC_FUNCTION_HANDLER
+    payload = bytes(range(256)) * 4
+    status, headers, body = invoke(sb, 'index.echo', payload)
+    assert (status, body) == (200, payload)
+    assert single_header(headers, 'x-fc-status') == '200'
+    headers = fc_headers()
+    del headers['x-fc-function-handler']
+    assert sb.request('POST', '/invoke', body=b'default', headers=headers)[::2] == (200, b'default')
+    assert invoke(sb, 'index.asyncEcho', b'a')[::2] == (200, b'{"async":true,"event":"a"}')
+    assert invoke(sb, 'esm.handler', b'y')[::2] == (200, b'esm:y')
+    assert invoke(sb, 'sub/dir/mod.handler', b'x')[::2] == (200, b'nested:x')
+    status, _, body = invoke(sb, 'nope.handler')
+    assert json.loads(body)['errorMessage'] == "Cannot find module '{0}/nope.js'".format(late_code)
+
+    # process.env is exactly the assigned mapping minus the internal variables (same as a normal start)
+    status, _, body = invoke(sb, 'index.env')
+    env = json.loads(body)
+    assert env == without_internal(environment)
+    assert env['USER_VAR'] == 'user-value'
+    assert 'FC_SERVER_PORT' not in env and 'NIMBUS_STANDBY' not in env
+    assert json.loads(invoke(rt, 'index.env')[2]) == without_internal(function_env(rt.port, code_dir))
+    assert json.loads(invoke(sb, 'index.timezoneOffset')[2]) == {'offset': -480}
+
+    # context: headers win, the assigned environment fills the gaps; cwd is the code dir
+    rid = str(uuid.uuid4())
+    status, _, body = invoke(sb, 'index.context', request_id=rid)
+    ctx = json.loads(body)
+    assert ctx['requestId'] == rid
+    assert ctx['function']['name'] == 'fn'
+    assert ctx['env'] == {'FC_SERVER_PORT': None, 'FC_SERVER_LOG_LEVEL': None, 'FC_INSTANCE_CONCURRENCY': None,
+                          'FC_FUNC_CODE_PATH': str(late_code), 'USER_VAR': 'user-value'}
+    assert ctx['cwd'] == str(late_code)
+    headers = {'x-fc-request-id': rid, 'x-fc-function-handler': 'index.context'}
+    ctx = json.loads(sb.request('POST', '/invoke', headers=headers)[2])
+    assert ctx['credentials'] == {'accessKeyId': 'env-ak', 'accessKeySecret': 'env-sk',
+                                  'securityToken': 'env-token'}
+    assert ctx['function'] == {'name': 'fn', 'handler': 'index.context', 'memory': 128, 'timeout': 0,
+                               'initializer': 'index.initializer', 'initializationTimeout': 0}
+    assert ctx['service']['name'] == 'svc' and ctx['service']['qualifier'] == 'LATEST'
+    assert (ctx['region'], ctx['accountId']) == ('local', '1234567890')
+
+    # console lines carry the request id; concurrent calls overlap
+    assert_console_lines_carry_request_id_and_level(sb)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        started = time.monotonic()
+        results = list(pool.map(lambda tag: invoke(sb, 'index.slow', tag.encode()), ['a', 'b', 'c']))
+        assert time.monotonic() - started < 1.5
+    assert all(status == 200 for status, _, _ in results)
+
+    # the initializer configured through the assigned environment runs once
+    rid = str(uuid.uuid4())
+    headers = fc_headers(request_id=rid, control_path='/initialize')  # empty header: env fallback
+    assert sb.request('POST', '/initialize', headers=headers)[0] == 200
+    line = sb.wait_for_line(lambda l: l.endswith('[verbose] initializing ' + rid))
+    assert LOG_LINE.match(line).group(2) == rid
+    for _ in range(2):
+        assert sb.request('POST', '/initialize', headers=fc_headers(control_path='/initialize'))[0] == 200
+    assert json.loads(invoke(sb, 'index.initializerRuns')[2])['initializerRuns'] == 1
+
+    # the HTTP trigger, including a user path that happens to be /nimbus/assign
+    status, _, body = http_call(sb, 'index.httpEcho', 'POST', '/nimbus/assign', '/nimbus/assign', body=b'mine')
+    assert (status, body) == (200, b'mine')
+
+    # FC_SERVER_LOG_LEVEL from the assigned environment governs the shim's own diagnostics
+    assert 'assigned (code {0}, concurrency 4)'.format(late_code) in sb.stderr()
+
+    # a second assign is refused and changes nothing
+    status, headers, body, _ = assign(sb, dict(environment, USER_VAR='other'))
+    assert_json_error(status, headers, body, 409)
+    assert json.loads(invoke(sb, 'index.env')[2])['USER_VAR'] == 'user-value'
+
+
+def test_standby_exits_promptly_on_sigterm_while_unassigned(standby_rt):
+    start, _ = standby_rt
+    sb = start()
+    started = time.monotonic()
+    sb.proc.send_signal(signal.SIGTERM)
+    sb.proc.wait(timeout=STOP_TIMEOUT_S)
+    assert time.monotonic() - started < 2
+
+
+def test_standby_and_normal_start_times(tmp_path, code_dir, capsys):
+    """Measured and printed, not asserted: start-to-listening (a standby warms up before it listens),
+    and cold start to first result (a standby is assigned as soon as it listens: its worst case)."""
+    rounds = 5
+    normal_listen, normal_first = [], []
+    standby_listen, standby_assign, standby_first = [], [], []
+    for i in range(rounds):
+        runtime = NodeRuntime(code_dir, poll_interval=0.001)
+        try:
+            normal_listen.append(runtime.listen_ms)
+            started = time.perf_counter()
+            assert invoke(runtime, 'index.echo', b'x')[::2] == (200, b'x')
+            normal_first.append(runtime.listen_ms + (time.perf_counter() - started) * 1000)
+        finally:
+            runtime.stop()
+
+        late_code = tmp_path / 'code{0}'.format(i)
+        late_code.mkdir()
+        runtime = NodeRuntime(late_code, standby=True, cwd=tmp_path, poll_interval=0.001)
+        try:
+            standby_listen.append(runtime.listen_ms)
+            mount_code(late_code)
+            started = time.perf_counter()
+            status, _, _, assign_ms = assign(runtime, function_env(runtime.port, late_code))
+            assert status == 200
+            assert invoke(runtime, 'index.echo', b'x')[::2] == (200, b'x')
+            standby_assign.append(assign_ms)
+            standby_first.append((time.perf_counter() - started) * 1000)
+        finally:
+            runtime.stop()
+
+    def median(values):
+        return sorted(values)[len(values) // 2]
+
+    with capsys.disabled():
+        print('\n[timing] start-to-listening, median of {0}: normal {1:.1f} ms, standby {2:.1f} ms'.format(
+            rounds, median(normal_listen), median(standby_listen)))
+        print('[timing] cold start to first result: normal (spawn+listen+call) {0:.1f} ms, '
+              'standby (assign+call) {1:.1f} ms; assign alone {2:.2f} ms'.format(
+                  median(normal_first), median(standby_first), median(standby_assign)))

@@ -131,40 +131,67 @@ def send(conn, method, path, headers=(), body=b""):
     return Response(resp.status, resp.reason, resp.getheaders(), data)
 
 
-class PyRuntime:
-    """One `python3 -u bootstrap.py` process with its stdout/stderr captured line by line."""
+def function_env(port, code_dir, extra_env=None):
+    """The environment Nimbus gives a (normally started) instance of the fixture function."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "TZ": "Asia/Shanghai",  # logging must still be UTC
+        "FC_SERVER_PORT": str(port),
+        "FC_CUSTOM_LISTEN_PORT": str(port),
+        "FC_FUNC_CODE_PATH": str(code_dir),
+        "FC_FUNCTION_HANDLER": "index.echo",
+        "FC_FUNCTION_INITIALIZER": "",
+        "FC_FUNCTION_NAME": "fn",
+        "FC_FUNCTION_MEMORY_SIZE": "128",
+        "FC_SERVICE_NAME": "svc",
+        "FC_REGION": "local",
+        "FC_ACCOUNT_ID": "1234567890",
+        "FC_QUALIFIER": "LATEST",
+        "FC_VER_ID": "",
+        "FC_INSTANCE_ID": "instance-1",
+        "FC_RUNTIME_VERSION": "python3.10",
+        "FC_SERVER_LOG_LEVEL": "INFO",
+        "FC_INSTANCE_CONCURRENCY": "1",
+        "NIMBUS_TEST_VAR": "user-value",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.update(extra_env or {})
+    return env
 
-    def __init__(self, code_dir, extra_env=None):
+
+def standby_env(port, code_dir):
+    """The only variables a standby process starts with (its function is not known yet)."""
+    return {
+        "FC_SERVER_PORT": str(port),
+        "FC_FUNC_CODE_PATH": str(code_dir),
+        "NIMBUS_STANDBY": "1",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+    }
+
+
+class PyRuntime:
+    """One `python3 -u bootstrap.py` process with its stdout/stderr captured line by line.
+
+    With ``standby=True`` it is a standby (NIMBUS_STANDBY=1) started in ``cwd``, not in the
+    (still empty) code directory; ``assign`` then hands it a function's environment.
+    """
+
+    def __init__(self, code_dir, extra_env=None, standby=False, cwd=None):
         self.code_dir = str(code_dir)
         self.port = _free_port()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "LANG": "C.UTF-8",
-            "TZ": "Asia/Shanghai",  # logging must still be UTC
-            "FC_SERVER_PORT": str(self.port),
-            "FC_CUSTOM_LISTEN_PORT": str(self.port),
-            "FC_FUNC_CODE_PATH": self.code_dir,
-            "FC_FUNCTION_HANDLER": "index.echo",
-            "FC_FUNCTION_INITIALIZER": "",
-            "FC_FUNCTION_NAME": "fn",
-            "FC_FUNCTION_MEMORY_SIZE": "128",
-            "FC_SERVICE_NAME": "svc",
-            "FC_REGION": "local",
-            "FC_ACCOUNT_ID": "1234567890",
-            "FC_QUALIFIER": "LATEST",
-            "FC_VER_ID": "",
-            "FC_INSTANCE_ID": "instance-1",
-            "FC_RUNTIME_VERSION": "python3.10",
-            "FC_SERVER_LOG_LEVEL": "INFO",
-            "FC_INSTANCE_CONCURRENCY": "1",
-            "NIMBUS_TEST_VAR": "user-value",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-        env.update(extra_env or {})
+        if standby:
+            env = standby_env(self.port, self.code_dir)
+        else:
+            env = function_env(self.port, self.code_dir, extra_env)
+        began = time.monotonic()
         self.proc = subprocess.Popen(
             [PYTHON, "-u", str(BOOTSTRAP)],
-            cwd=self.code_dir,
+            cwd=str(cwd or self.code_dir),
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -180,6 +207,7 @@ class PyRuntime:
         for reader in self._readers:
             reader.start()
         self._wait_listening()
+        self.listening_after_s = time.monotonic() - began
 
     def _pump(self, stream, sink):
         for raw in iter(stream.readline, b""):
@@ -236,6 +264,18 @@ class PyRuntime:
         headers = fc_headers(request_id, "/invoke", handler, **overrides)
         headers["Content-Type"] = "application/octet-stream"
         return self.request("POST", "/invoke", headers, body)
+
+    def assign(self, environment):
+        """POST /nimbus/assign on an open connection: (response, milliseconds it took)."""
+        conn = self.connection()
+        try:
+            conn.connect()
+            body = json.dumps({"environment": environment}).encode("utf-8")
+            began = time.perf_counter()
+            resp = send(conn, "POST", "/nimbus/assign", {"Content-Type": "application/json"}, body)
+            return resp, (time.perf_counter() - began) * 1000.0
+        finally:
+            conn.close()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -807,3 +847,288 @@ def test_sys_exit_in_handler_ends_the_process(start_runtime):
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
         runtime.invoke("index.exits")
     assert runtime.proc.wait(STOP_TIMEOUT_S) == 3
+
+
+# ---- standby mode (NIMBUS_STANDBY=1, POST /nimbus/assign) -----------------------------------------
+
+ASSIGN_LIMIT_MS = 50
+
+
+@pytest.fixture(scope="module")
+def start_standby(tmp_path_factory):
+    """Factory: a standby over an empty code directory, started elsewhere; all stopped at module end."""
+    started = []
+
+    def start():
+        base = tmp_path_factory.mktemp("standby")
+        (base / "code").mkdir()
+        (base / "cwd").mkdir()
+        runtime = PyRuntime(base / "code", standby=True, cwd=base / "cwd")
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        runtime.stop()
+
+
+def mount_and_assign(runtime, **overrides):
+    """The code "appears" (copied in), then the fixture function's environment is assigned."""
+    shutil.copytree(FIXTURES, runtime.code_dir, dirs_exist_ok=True)
+    environment = function_env(runtime.port, runtime.code_dir, {k: str(v) for k, v in overrides.items()})
+    resp, ms = runtime.assign(environment)
+    assert resp.status == 200, resp.body
+    assert resp.json() == {"assigned": True}
+    return ms
+
+
+def report(capsys, text):
+    with capsys.disabled():
+        print("\n[python standby] " + text)
+
+
+# Values that differ from fc_headers' defaults, so context fields show where they come from.
+STANDBY_FUNCTION = {
+    "FC_FUNCTION_NAME": "standby-fn",
+    "FC_FUNCTION_MEMORY_SIZE": "256",
+    "FC_SERVICE_NAME": "standby-svc",
+    "FC_REGION": "cn-hangzhou",
+    "FC_ACCOUNT_ID": "987654321",
+    "FC_QUALIFIER": "prod",
+    "NIMBUS_TEST_VAR": "standby-user-value",
+}
+
+
+@pytest.fixture(scope="module")
+def sb(start_standby):
+    """A serial standby, assigned the fixture function (its assign time in .assign_ms)."""
+    runtime = start_standby()
+    assert runtime.invoke("index.echo", b"early").status == 503
+    runtime.assign_ms = mount_and_assign(runtime, **STANDBY_FUNCTION)
+    return runtime
+
+
+def assert_not_assigned(resp):
+    assert resp.status == 503
+    assert resp.header("Content-Type") == "application/json"
+    assert resp.json() == {"errorMessage": "instance not assigned"}
+
+
+def test_standby_unassigned_calls_get_503(start_standby):
+    runtime = start_standby()
+    runtime.wait_for_line("FunctionCompute python3 runtime inited.")
+    assert os.listdir(runtime.code_dir) == []
+    conn = runtime.connection()
+    try:  # one keep-alive connection for all of them
+        assert_not_assigned(send(conn, "POST", "/invoke", fc_headers(new_request_id(), "/invoke"), b"x"))
+        assert_not_assigned(send(conn, "POST", "/initialize", fc_headers(new_request_id(), "/initialize")))
+        assert_not_assigned(send(conn, "GET", "/pre-stop", fc_headers(new_request_id(), "/pre-stop")))
+        assert_not_assigned(http_call(conn, "index.wsgi_echo", "POST", "/anything", body=b"x"))
+        assert_not_assigned(send(conn, "GET", "/nimbus/assign"))
+        # A platform call (it carries x-fc-control-path) is never the assign call.
+        assert_not_assigned(http_call(conn, "index.wsgi_echo", "POST", "/nimbus/assign", body=b"{}"))
+    finally:
+        conn.close()
+    assert not any("RequestId" in line for line in runtime.stdout())
+    assert runtime.stderr() == ""
+
+
+def test_standby_bad_assign_leaves_it_assignable(start_standby, tmp_path):
+    runtime = start_standby()
+    for body in (b"", b"not json", b"[]", b'{"env": {}}', b'{"environment": {"A": 1}}', b'{"environment": {"A=B": "x"}}'):
+        resp = runtime.request("POST", "/nimbus/assign", {"Content-Type": "application/json"}, body)
+        assert resp.status == 400, body
+        assert resp.json()["errorMessage"]
+    missing = function_env(runtime.port, str(tmp_path / "not-mounted"))
+    resp, _ = runtime.assign(missing)
+    assert resp.status == 500 and "not-mounted" in resp.json()["errorMessage"]
+    assert_not_assigned(runtime.invoke("index.echo"))
+    mount_and_assign(runtime)
+    assert runtime.invoke("index.echo", b"finally").body == b"finally"
+
+
+def test_standby_assign_is_fast(sb, capsys):
+    report(capsys, "assign took %.2f ms" % sb.assign_ms)
+    assert sb.assign_ms < ASSIGN_LIMIT_MS
+
+
+def test_standby_second_assign_conflicts(sb):
+    resp, _ = sb.assign(function_env(sb.port, sb.code_dir))
+    assert resp.status == 409
+    assert resp.header("Content-Type") == "application/json"
+    assert resp.json()["errorMessage"]
+    assert sb.invoke("index.echo", b"still-mine").body == b"still-mine"
+
+
+def test_standby_echo_and_default_handler(sb):
+    payload = bytes(range(256)) + "\u4f60\u597d".encode("utf-8")
+    resp = sb.invoke("index.echo", payload)
+    assert resp.status == 200 and resp.header("x-fc-status") == "200"
+    assert resp.body == payload
+    resp = sb.request("POST", "/invoke", fc_headers(new_request_id(), "/invoke", handler=""), b"env-handler")
+    assert (resp.status, resp.body) == (200, b"env-handler")
+
+
+def test_standby_context_from_assigned_environment(sb):
+    rid = new_request_id()
+    headers = fc_headers(rid, "/invoke", "index.context_info")
+    for name in ("function-name", "function-memory", "service-name", "region", "account-id", "qualifier"):
+        del headers["x-fc-" + name]  # the runtime falls back to the environment
+    resp = sb.request("POST", "/invoke", headers)
+    assert resp.status == 200, resp.body
+    info = resp.json()
+    assert info["request_id"] == rid
+    assert (info["function_name"], info["function_memory"]) == ("standby-fn", 256)
+    assert (info["service_name"], info["qualifier"]) == ("standby-svc", "prod")
+    assert (info["region"], info["account_id"]) == ("cn-hangzhou", "987654321")
+    assert info["function_handler"] == "index.context_info"
+
+
+def test_standby_environment_after_assignment(sb):
+    info = sb.invoke("index.environment").json()
+    assert set(info["fc"]) <= SAFE_FC_ENV
+    assert "FC_FUNCTION_HANDLER" in info["fc"]
+    assert info["user"] == "standby-user-value"
+    assert info["sys_path_0"] == sb.code_dir
+    assert os.path.realpath(info["cwd"]) == os.path.realpath(sb.code_dir)
+    assert info["main_thread"] is True  # serial: user code on the main thread
+    state = sb.invoke("index.process_state").json()
+    environ = state["environ"]
+    for gone in ("FC_SERVER_PORT", "NIMBUS_STANDBY", "FC_CUSTOM_LISTEN_PORT", "FC_INSTANCE_CONCURRENCY"):
+        assert gone not in environ
+    assert environ["NIMBUS_TEST_VAR"] == "standby-user-value"
+    assert environ["TZ"] == "Asia/Shanghai" and state["utc_offset"] == "+0800"
+
+
+def test_standby_package_directory_and_load_failures(sb):
+    assert sb.invoke("pkg.mod.handler").body == b"pkg.mod:helper:pkg.mod"
+    assert sb.invoke("sub/dir/mod.handler").body == b"sub/dir/mod:sub/dir/mod"
+    error = assert_function_error(sb.invoke("missing_module.handler"))
+    assert error["errorType"] == "ImportModuleError"
+
+
+def test_standby_logging_carries_request_ids(sb):
+    rid = new_request_id()
+    resp = sb.invoke("index.log_it", request_id=rid)
+    assert resp.status == 200 and resp.body == b"logged"
+    end = "FC Invoke End RequestId: %s" % rid
+    lines = sb.wait_for_line(end)
+    mine = lines[lines.index("FC Invoke Start RequestId: %s" % rid) + 1 : lines.index(end)]
+    records = [(m.group(2), m.group(3), m.group(4)) for m in map(LOG_LINE.match, mine) if m]
+    assert (rid, "INFO", "root info line") in records
+    assert (rid, "WARNING", "child warning line") in records
+    assert (rid, "ERROR", "context error line") in records
+    assert "plain print line" in mine
+    assert not any("root debug line" in line for line in lines)
+    assert sb.stderr() == ""
+
+
+def test_standby_serial_calls_are_serialized(sb):
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(sb.invoke("index.sleepy"))) for _ in range(2)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(REQUEST_TIMEOUT_S)
+    elapsed = time.monotonic() - began
+    assert [r.status for r in results] == [200, 200]
+    assert elapsed >= 0.95, "serial instance ran 2 x 0.5 s calls in %.2f s" % elapsed
+
+
+def test_standby_http_path_nimbus_assign_reaches_the_function(sb):
+    resp = http_call(sb, "index.wsgi_echo", "POST", "/nimbus/assign", body=b"user-path")
+    assert (resp.status, resp.body) == (200, b"user-path")
+
+
+def test_standby_initializer_from_assigned_environment(start_standby):
+    runtime = start_standby()
+    mount_and_assign(runtime, FC_FUNCTION_INITIALIZER="init_mod.initialize")
+    first, second = new_request_id(), new_request_id()
+    resp = runtime.request("POST", "/initialize", fc_headers(first, "/initialize"))  # empty header
+    assert (resp.status, resp.body) == (200, b"initialized")
+    resp = runtime.request("POST", "/initialize", fc_headers(second, "/initialize"))
+    assert (resp.status, resp.body) == (200, b"")
+    assert runtime.invoke("init_mod.handler").json() == {"runs": 1, "request_ids": [first]}
+    runtime.wait_for_line("FC Initialize End RequestId: %s" % first)
+    assert "FC_FUNCTION_INITIALIZER" not in runtime.invoke("index.environment").json()["fc"]
+
+
+def test_standby_concurrency_4_runs_calls_in_parallel(start_standby):
+    runtime = start_standby()
+    mount_and_assign(runtime, FC_INSTANCE_CONCURRENCY=4)
+    rids = [new_request_id() for _ in range(4)]
+    results = {}
+
+    def call(rid):
+        results[rid] = runtime.invoke("index.sleepy", request_id=rid)
+
+    threads = [threading.Thread(target=call, args=(rid,)) for rid in rids]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(REQUEST_TIMEOUT_S)
+    elapsed = time.monotonic() - began
+    assert elapsed < 1.5, "4 x 0.5 s calls took %.2f s" % elapsed
+    for rid in rids:
+        assert (results[rid].status, results[rid].body) == (200, rid.encode())
+    lines = runtime.wait_for(lambda ls: all("FC Invoke End RequestId: %s" % rid in ls for rid in rids))
+    records = {(m.group(2), m.group(4)) for m in map(LOG_LINE.match, lines) if m}
+    for rid in rids:
+        assert (rid, "ctx-logger %s" % rid) in records
+        assert (rid, "root-logger %s" % rid) in records
+    assert runtime.invoke("index.environment").json()["main_thread"] is False
+
+
+def test_standby_matches_a_normal_start(start_standby, tmp_path):
+    """Same code, same environment: a normal start and an assigned standby look alike to user code."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "extra_mod.py").write_text("def handler(event, context):\n    return 'from PYTHONPATH'\n")
+    overrides = {
+        "PYTHONPATH": str(extra),
+        "FC_SERVER_LOG_LEVEL": "WARNING",
+        "FC_FUNCTION_NAME": "twin",
+        "NIMBUS_TEST_VAR": "twin-value",
+    }
+    standby = start_standby()
+    shutil.copytree(FIXTURES, standby.code_dir, dirs_exist_ok=True)
+    normal = PyRuntime(standby.code_dir, overrides)
+    try:
+        resp, _ = standby.assign(function_env(standby.port, standby.code_dir, overrides))
+        assert resp.status == 200
+        states = [runtime.invoke("index.process_state").json() for runtime in (normal, standby)]
+        assert states[0] == states[1]
+        assert states[0]["sys_path"][0] == standby.code_dir
+        assert str(extra) in states[0]["sys_path"]
+        assert states[0]["log_level"] == 30 and states[0]["dont_write_bytecode"] is True
+        for runtime in (normal, standby):
+            assert runtime.invoke("extra_mod.handler").body == b"from PYTHONPATH"
+    finally:
+        normal.stop()
+
+
+def test_standby_sigterm_while_unassigned(start_standby):
+    runtime = start_standby()
+    runtime.proc.send_signal(signal.SIGTERM)
+    assert runtime.proc.wait(STOP_TIMEOUT_S) == 143
+
+
+def test_standby_start_to_listening_time(start_standby, tmp_path, capsys):
+    """Measured, not asserted: process start until the port accepts, standby vs normal."""
+    shutil.copytree(FIXTURES, tmp_path / "code")
+    rounds = 5
+    normal_s, standby_s = [], []
+    for _ in range(rounds):
+        normal = PyRuntime(tmp_path / "code")
+        normal.stop()
+        normal_s.append(normal.listening_after_s)
+        standby = start_standby()
+        standby.stop()
+        standby_s.append(standby.listening_after_s)
+    median = lambda values: sorted(values)[len(values) // 2] * 1000.0
+    report(
+        capsys,
+        "start -> listening, median of %d: normal %.1f ms, standby %.1f ms" % (rounds, median(normal_s), median(standby_s)),
+    )

@@ -45,18 +45,7 @@ package struct Cgroups: Sendable, Equatable {
             throw NimbusError(.internalServerError, "cannot create the cgroup \(folder)")
         }
         let cgroup = InstanceCgroup(version: version, folders: folders)
-        switch version {
-        case .v1:
-            cgroup.write("memory", "memory.limit_in_bytes", String(limits.memoryBytes))
-            cgroup.write("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
-            cgroup.write("pids", "pids.max", String(limits.pids))
-            cgroup.write("cpu", "cpu.shares", String(limits.cpuShares))
-        case .v2:
-            cgroup.write("unified", "memory.max", String(limits.memoryBytes))
-            cgroup.write("unified", "memory.swap.max", "0")
-            cgroup.write("unified", "pids.max", String(limits.pids))
-            cgroup.write("unified", "cpu.weight", String(max(1, min(10000, limits.cpuShares * 100 / 1024))))
-        }
+        cgroup.apply(limits)
         return cgroup
     }
 
@@ -80,6 +69,25 @@ package final class InstanceCgroup: Sendable {
     init(version: Cgroups.Version, folders: [String: String]) {
         self.version = version
         self.folders = folders
+    }
+
+    /// Sets the function's limits (also when a standby instance is given to a function).
+    package func apply(_ limits: SandboxPlan.Limits) {
+        switch version {
+        case .v1:
+            // memsw may never be below the memory limit: raising needs memsw first, lowering needs it
+            // last; writing it on both sides of the limit covers both.
+            write("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
+            write("memory", "memory.limit_in_bytes", String(limits.memoryBytes))
+            write("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
+            write("pids", "pids.max", String(limits.pids))
+            write("cpu", "cpu.shares", String(limits.cpuShares))
+        case .v2:
+            write("unified", "memory.max", String(limits.memoryBytes))
+            write("unified", "memory.swap.max", "0")
+            write("unified", "pids.max", String(limits.pids))
+            write("unified", "cpu.weight", String(max(1, min(10000, limits.cpuShares * 100 / 1024))))
+        }
     }
 
     /// The `cgroup.procs` files the instance's first process writes itself into.

@@ -11,6 +11,9 @@
  *   GET  /pre-freeze, GET /pre-stop   lifecycle hooks -> hook(context, callback)
  *   anything else, or x-fc-control-path: /http-invoke
  *                                     HTTP trigger -> handler(request, response, context)
+ *   POST /nimbus/assign               standby mode only (NIMBUS_STANDBY=1): {"environment": {...}}
+ *                                     -> 200 {"assigned": true}; 409 once assigned; until then every
+ *                                     other call answers 503 {"errorMessage": "instance not assigned"}
  *
  * Success: 200 (event/initialize/hooks: body = converted result, application/octet-stream).
  * Failure: 404 + `x-fc-status: 404` + `x-fc-error-type: HandledInvocationError|UnhandledInvocationError`
@@ -30,15 +33,40 @@ const { pathToFileURL } = require('node:url');
 
 // ----------------------------------------------------------------------------------------------
 // Start-up environment (read, then strip the runtime-internal variables before user code loads).
+//
+// Standby mode (NIMBUS_STANDBY=1): Nimbus starts the process before it knows the function. Only
+// FC_SERVER_PORT, FC_FUNC_CODE_PATH, NIMBUS_STANDBY, PATH, HOME, LANG and TZ are set and the code
+// directory is still empty, so the function's settings are neither read nor is anything loaded from
+// the code directory; every call answers 503 until `POST /nimbus/assign` hands over the function's
+// complete environment, after which the process is configured exactly as at a normal start.
 // ----------------------------------------------------------------------------------------------
 
 const ENV = process.env;
 const SERVER_PORT = parseInt(ENV.FC_SERVER_PORT || '9000', 10);
-const SERVER_LOG_LEVEL = (ENV.FC_SERVER_LOG_LEVEL || 'warn').toLowerCase();
-const INSTANCE_CONCURRENCY = Math.max(1, parseInt(ENV.FC_INSTANCE_CONCURRENCY || '1', 10) || 1);
-const CODE_PATH = path.resolve(ENV.FC_FUNC_CODE_PATH || process.cwd());
-for (const name of ['FC_SERVER_PORT', 'FC_SERVER_LOG_LEVEL', 'FC_INSTANCE_CONCURRENCY']) {
-    delete ENV[name];
+const STANDBY = ENV.NIMBUS_STANDBY === '1';
+const STANDBY_CODE_PATH = STANDBY ? (ENV.FC_FUNC_CODE_PATH || '') : '';
+const INTERNAL_VARIABLES = ['FC_SERVER_PORT', 'FC_SERVER_LOG_LEVEL', 'FC_INSTANCE_CONCURRENCY'];
+const ASSIGN_PATH = '/nimbus/assign';
+const WARM_UP_TIMEOUT_MS = 2000;
+
+let SERVER_LOG_LEVEL = 'warn';
+let INSTANCE_CONCURRENCY = 1;
+let CODE_PATH = process.cwd();
+/** False only for a standby process that has not been assigned a function yet. */
+let assigned = !STANDBY;
+
+/** Reads the function's settings from process.env and strips the runtime-internal variables. */
+function configureFromEnvironment() {
+    SERVER_LOG_LEVEL = (ENV.FC_SERVER_LOG_LEVEL || 'warn').toLowerCase();
+    INSTANCE_CONCURRENCY = Math.max(1, parseInt(ENV.FC_INSTANCE_CONCURRENCY || '1', 10) || 1);
+    CODE_PATH = path.resolve(ENV.FC_FUNC_CODE_PATH || process.cwd());
+    for (const name of INTERNAL_VARIABLES) {
+        delete ENV[name];
+    }
+}
+
+if (!STANDBY) {
+    configureFromEnvironment();
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 10 * 60 * 1000;
@@ -929,9 +957,165 @@ function route(req) {
     return 'http';
 }
 
+function respondJson(res, status, value) {
+    const bytes = Buffer.from(JSON.stringify(value), 'utf8');
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': bytes.length });
+    res.end(bytes);
+}
+
+/** The standby assign call: `POST /nimbus/assign` outside the HTTP-trigger / event envelopes. */
+function isAssignCall(req) {
+    if (!STANDBY || req.method !== 'POST' || (req.url || '/').split('?')[0] !== ASSIGN_PATH) {
+        return false;
+    }
+    const control = header(req.headers, H.CONTROL_PATH);
+    return control === '' || control === ASSIGN_PATH;
+}
+
+/** `{"environment": {...}}` -> the environment mapping, or an error message. */
+function parseAssignBody(body) {
+    let parsed;
+    try {
+        parsed = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+        return { error: `assign body is not JSON: ${err.message}` };
+    }
+    const environment = parsed !== null && typeof parsed === 'object' ? parsed.environment : undefined;
+    if (environment === null || typeof environment !== 'object' || Array.isArray(environment)) {
+        return { error: 'assign body needs an "environment" object' };
+    }
+    for (const [key, value] of Object.entries(environment)) {
+        if (key === '' || key.includes('=') || key.includes('\0')) {
+            return { error: `invalid environment variable name ${JSON.stringify(key)}` };
+        }
+        if (typeof value !== 'string' || value.includes('\0')) {
+            return { error: `environment variable ${key} needs a string value without NUL` };
+        }
+    }
+    return { environment };
+}
+
+/**
+ * Turns this standby into the function's instance: process.env becomes exactly the given mapping,
+ * then the normal start-up configuration runs (settings, internal variables stripped, cwd = code).
+ * User code stays lazily loaded at the first call.
+ */
+function handleAssign(res, body) {
+    if (assigned) {
+        respondJson(res, 409, { errorMessage: 'instance already assigned' });
+        return;
+    }
+    const parsed = parseAssignBody(body);
+    if (parsed.error) {
+        respondJson(res, 400, { errorMessage: parsed.error });
+        return;
+    }
+    const environment = parsed.environment;
+    const codePath = path.resolve(environment.FC_FUNC_CODE_PATH || STANDBY_CODE_PATH || process.cwd());
+    try {
+        process.chdir(codePath); // first: a failure leaves the standby untouched (and assignable)
+    } catch (err) {
+        respondJson(res, 500, { errorMessage: `cannot enter code directory ${codePath}: ${err.message}` });
+        return;
+    }
+    for (const name of Object.keys(ENV)) {
+        delete ENV[name];
+    }
+    for (const [name, value] of Object.entries(environment)) {
+        ENV[name] = value;
+    }
+    configureFromEnvironment();
+    try {
+        // Module search paths derive from NODE_PATH and HOME, which a normal start reads at boot.
+        const Module = require('node:module');
+        if (typeof Module._initPaths === 'function') {
+            Module._initPaths();
+        }
+    } catch (err) {
+        sysLog('warn', `could not refresh module search paths: ${err.message}`);
+    }
+    assigned = true;
+    sysLog('info', `assigned (code ${CODE_PATH}, concurrency ${INSTANCE_CONCURRENCY})`);
+    respondJson(res, 200, { assigned: true });
+}
+
+/**
+ * Standby only, before FC_SERVER_PORT opens: pays ahead of time for what Node initialises lazily
+ * on first use, so that once the port accepts connections the assign call and the first calls after
+ * it are fast (the ~10 ms this takes is off the cold-start path). Side-effect free: dry runs of the
+ * assign steps, then one loopback request through the real request path, served by a throwaway
+ * server on an ephemeral port (answered 503 like any call before assignment). Nothing is read from
+ * the code directory. `done` runs exactly once, also if a step fails or stalls.
+ */
+function warmUp(done) {
+    let finished = false;
+    const finish = () => {
+        if (!finished) {
+            finished = true;
+            clearTimeout(guard);
+            done();
+        }
+    };
+    const guard = setTimeout(() => {
+        sysLog('warn', 'standby warm-up did not finish in time; listening anyway');
+        finish();
+    }, WARM_UP_TIMEOUT_MS);
+    try {
+        parseAssignBody(Buffer.from(JSON.stringify({ environment: { NIMBUS_WARM_UP: '1' } }), 'utf8'));
+        ENV.NIMBUS_WARM_UP = '1';
+        delete ENV.NIMBUS_WARM_UP;
+        process.chdir(process.cwd());
+        path.resolve(STANDBY_CODE_PATH || '.', 'index');
+        const Module = require('node:module');
+        if (typeof Module._initPaths === 'function') {
+            Module._initPaths(); // recomputed from the assigned environment at assign time
+        }
+        buildContext({}, crypto.randomUUID());
+        callStorage.run({ requestId: '', call: null }, () => callStorage.exit(currentRequestId));
+        formatData({ warm: true });
+        util.format('%s %o', 'warm', { up: 1 });
+        new Date().toISOString();
+    } catch (err) {
+        sysLog('warn', `standby warm-up step failed: ${err.message}`);
+    }
+    const server = createServer();
+    const stop = (err) => {
+        if (err) {
+            sysLog('warn', `standby warm-up request failed: ${err.message}`);
+        }
+        server.close();
+        finish();
+    };
+    server.on('error', stop);
+    server.listen(0, '127.0.0.1', () => {
+        const req = http.request({
+            host: '127.0.0.1',
+            port: server.address().port,
+            method: 'POST',
+            path: ASSIGN_PATH + '-warm-up',
+            agent: false,
+            headers: { 'Content-Type': 'application/json', 'x-fc-request-id': 'nimbus-warm-up' },
+        }, (res) => {
+            res.on('end', () => stop());
+            res.on('error', stop);
+            res.resume();
+        });
+        req.on('error', stop);
+        req.end('{"environment": {}}');
+    });
+}
+
 async function onRequest(req, res) {
-    const kind = route(req);
+    const kind = isAssignCall(req) ? 'assign' : route(req);
     const body = await readBody(req);
+    if (kind === 'assign') {
+        handleAssign(res, body);
+        return;
+    }
+    if (!assigned) {
+        respondJson(res, 503, { errorMessage: 'instance not assigned' });
+        return;
+    }
     switch (kind) {
         case 'invoke':
             handleInvoke(req, res, body);
@@ -950,8 +1134,8 @@ async function onRequest(req, res) {
     }
 }
 
-function main() {
-    installConsole();
+/** An HTTP server serving the instance contract (not listening yet). */
+function createServer() {
     const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
         onRequest(req, res).catch((err) => {
             sysLog('error', `request failed: ${err && err.stack}`);
@@ -971,13 +1155,28 @@ function main() {
             socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
         }
     });
+    return server;
+}
+
+function main() {
+    installConsole();
+    const server = createServer();
     server.on('error', (err) => {
         sysLog('error', `cannot listen on 127.0.0.1:${SERVER_PORT}: ${err.message}`);
         process.exit(1);
     });
-    server.listen(SERVER_PORT, '127.0.0.1', () => {
-        sysLog('info', `listening on 127.0.0.1:${SERVER_PORT} (code ${CODE_PATH}, concurrency ${INSTANCE_CONCURRENCY})`);
+    const listen = () => server.listen(SERVER_PORT, '127.0.0.1', () => {
+        if (STANDBY) {
+            sysLog('info', `standby listening on 127.0.0.1:${SERVER_PORT}, waiting for ${ASSIGN_PATH}`);
+        } else {
+            sysLog('info', `listening on 127.0.0.1:${SERVER_PORT} (code ${CODE_PATH}, concurrency ${INSTANCE_CONCURRENCY})`);
+        }
     });
+    if (STANDBY) {
+        warmUp(listen);
+    } else {
+        listen();
+    }
 
     const stop = () => {
         // Let other SIGTERM listeners (user code) run first in this same emit, then leave.

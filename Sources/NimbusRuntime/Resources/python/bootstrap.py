@@ -13,6 +13,13 @@ directory. Serves HTTP/1.1 (keep-alive) on 127.0.0.1:$FC_SERVER_PORT:
 
 Success: 200 + converted return value. Function error: 404 with ``x-fc-status: 404`` and
 ``x-fc-error-type: UnhandledInvocationError`` and FC's error JSON. Standard library only.
+
+Standby mode (``NIMBUS_STANDBY=1``): the process starts before its function is known, with only
+FC_SERVER_PORT, FC_FUNC_CODE_PATH, NIMBUS_STANDBY, PATH, HOME, LANG and TZ set and an empty code
+directory. It listens and prints its "inited" line, answers every call with 503 until
+``POST /nimbus/assign`` (no x-fc-control-path) hands it ``{"environment": {...}}`` -- the complete
+environment a normal start would have had -- then configures itself exactly as a normal start does
+(200 ``{"assigned": true}``; a second assign is 409).
 """
 
 import base64
@@ -162,8 +169,17 @@ _init_lock = threading.Lock()
 _initialized = False
 
 _jobs = queue.SimpleQueue()  # user code runs on the main thread when concurrency == 1
-_run_on_main_thread = True
+_run_on_main_thread = True  # read per call: a standby learns its concurrency at assignment
 _slots = None  # BoundedSemaphore(concurrency) for invocations when concurrency > 1
+
+# Standby mode (NIMBUS_STANDBY=1): started ahead of time, configured by POST /nimbus/assign.
+ASSIGN_PATH = "/nimbus/assign"
+_standby = False
+_assigned = True  # False only in a standby that has not been assigned yet
+_assign_lock = threading.Lock()
+_standby_port_text = None  # FC_SERVER_PORT as the standby was started with it
+_standby_code_path = None  # FC_FUNC_CODE_PATH as the standby was started with it
+_standby_start_tz = None  # TZ as the standby was started with it
 
 
 # --------------------------------------------------------------------------------------------
@@ -968,7 +984,9 @@ class RuntimeRequestHandler(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             call = Call(self.command, self.path, self.headers, body, self.client_address[0])
-            reply = dispatch(classify(call), call)
+            reply = _standby_gate(call) if _standby else None
+            if reply is None:
+                reply = dispatch(classify(call), call)
             self._send(reply)
         except (OSError, ValueError):  # peer went away, or a broken socket
             self.close_connection = True
@@ -1106,20 +1124,129 @@ def _setup_sys_path(code_path):
         sys.path.insert(0, entry)
 
 
-def _configure():
+def _configure(code_path_default=None):
+    """The function's settings from os.environ (at start, or at a standby's assignment)."""
     global _code_path, _default_handler, _default_initializer, _log_level, _concurrency
     global _run_on_main_thread, _slots
     env = os.environ
     port = _int_or(env.get("FC_SERVER_PORT"), 9000)
-    _code_path = env.get("FC_FUNC_CODE_PATH") or os.getcwd()
+    _code_path = env.get("FC_FUNC_CODE_PATH") or code_path_default or os.getcwd()
     _default_handler = env.get("FC_FUNCTION_HANDLER") or ""
     _default_initializer = env.get("FC_FUNCTION_INITIALIZER") or ""
     _log_level = _parse_level(env.get("FC_SERVER_LOG_LEVEL"))
     concurrency = env.get("FC_INSTANCE_CONCURRENCY") or env.get("FC_CONCURRENT_LIMIT")
     _concurrency = max(1, _int_or(concurrency, 1))
+    _slots = threading.BoundedSemaphore(_concurrency)  # before the switch below: read per call
     _run_on_main_thread = _concurrency == 1
-    _slots = threading.BoundedSemaphore(_concurrency)
     return port
+
+
+# ---- standby mode
+
+
+def _control_reply(status, reason, payload):
+    body = json.dumps(payload).encode("utf-8")
+    return Reply(status, reason, [("Content-Type", CONTENT_TYPE_ERROR)], body, status == 200)
+
+
+def _is_assign_call(call):
+    # Platform calls always carry x-fc-control-path; an HTTP-trigger request whose own path is
+    # /nimbus/assign therefore still reaches the function after assignment.
+    return (
+        call.method == "POST"
+        and call.path.split("?", 1)[0] == ASSIGN_PATH
+        and not call.header("x-fc-control-path")
+    )
+
+
+def _standby_gate(call):
+    """In a standby process: the reply to the assign call, or 503 while unassigned, else None."""
+    if _is_assign_call(call):
+        return _assign(call)
+    if not _assigned:
+        return _control_reply(503, "Service Unavailable", {"errorMessage": "instance not assigned"})
+    return None
+
+
+def _assignment_environment(body):
+    """The ``environment`` mapping of an assign body; raises ValueError with the reason."""
+    try:
+        payload = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        raise ValueError("the assign body is not JSON")
+    environment = payload.get("environment") if isinstance(payload, dict) else None
+    if not isinstance(environment, dict):
+        raise ValueError('the assign body has no "environment" object')
+    for key, value in environment.items():
+        if not isinstance(value, str):
+            raise ValueError("environment variable %r is not a string" % key)
+        if not key or "=" in key or "\0" in key or "\0" in value:
+            raise ValueError("invalid environment variable %r" % key)
+    return dict(environment)
+
+
+def _interpreter_environment(environment):
+    """What the interpreter itself takes from the environment at start, applied late."""
+    sys.dont_write_bytecode = sys.flags.dont_write_bytecode or bool(environment.get("PYTHONDONTWRITEBYTECODE"))
+    python_path = environment.get("PYTHONPATH")
+    entries = []
+    if python_path:  # a normal start puts these right after the script's directory
+        entries = [os.path.abspath(entry) for entry in python_path.split(os.pathsep)]
+        script_dir = os.path.dirname(os.path.abspath(_SHIM_FILENAME))
+        at = 1 if sys.path and os.path.abspath(sys.path[0] or os.curdir) == script_dir else 0
+        sys.path[at:at] = entries
+    if environment.get("TZ") != _standby_start_tz:
+        time.tzset()
+    return entries
+
+
+def _assign(call):
+    global _assigned
+    with _assign_lock:
+        if _assigned:
+            return _control_reply(409, "Conflict", {"errorMessage": "instance already assigned"})
+        try:
+            environment = _assignment_environment(call.body)
+        except ValueError as exc:
+            return _control_reply(400, "Bad Request", {"errorMessage": str(exc)})
+        code_path = environment.get("FC_FUNC_CODE_PATH") or _standby_code_path or os.getcwd()
+        try:
+            os.chdir(code_path)  # a normal start has cwd = the code directory
+        except OSError as exc:
+            message = "cannot enter the code directory %s: %s" % (code_path, exc.strerror or exc)
+            return _control_reply(500, "Internal Server Error", {"errorMessage": message})
+        if _standby_port_text is not None:
+            environment["FC_SERVER_PORT"] = _standby_port_text
+        else:
+            environment.pop("FC_SERVER_PORT", None)
+        try:
+            os.environ.clear()
+            os.environ.update(environment)
+            # The same configuration as main() runs at a normal start.
+            _configure(code_path)
+            _sanitize_environment()
+            added = _interpreter_environment(os.environ)
+            _setup_sys_path(_code_path)
+            for entry in sys.path[:3] + added:  # no finder may remember a directory that was empty
+                sys.path_importer_cache.pop(entry, None)
+            logging.getLogger().setLevel(_log_level)
+        except Exception as exc:  # not expected; the platform stops an instance it cannot assign
+            message = "assignment failed: %s: %s" % (exc.__class__.__name__, exc)
+            return _control_reply(500, "Internal Server Error", {"errorMessage": message})
+        _assigned = True
+    return _control_reply(200, "OK", {"assigned": True})
+
+
+def _start_standby():
+    """No function yet: nothing is read from its settings or its (empty) code directory."""
+    global _standby, _assigned, _standby_port_text, _standby_code_path, _standby_start_tz
+    _standby = True
+    _assigned = False
+    _standby_port_text = os.environ.get("FC_SERVER_PORT")
+    _standby_code_path = os.environ.get("FC_FUNC_CODE_PATH")
+    _standby_start_tz = os.environ.get("TZ")
+    _setup_logging(logging.INFO)  # the level is set at assignment
+    return _int_or(_standby_port_text, 9000)
 
 
 def main():
@@ -1131,23 +1258,43 @@ def main():
         except Exception:
             pass
     _stdout = sys.stdout
-    port = _configure()
-    _sanitize_environment()
-    _setup_sys_path(_code_path)
-    _setup_logging(_log_level)
+    if os.environ.get("NIMBUS_STANDBY") == "1":
+        port = _start_standby()
+    else:
+        port = _configure()
+        _sanitize_environment()
+        _setup_sys_path(_code_path)
+        _setup_logging(_log_level)
     signal.signal(signal.SIGTERM, _on_sigterm)
 
+    # The server thread exists before the port accepts: while the main thread is inside
+    # pthread_create all its signals are blocked, and a SIGTERM sent the moment the port opens
+    # would go to the new thread, leaving the main thread asleep in _jobs.get().
+    server = RuntimeServer(("127.0.0.1", port), RuntimeRequestHandler, bind_and_activate=False)
+    listening = threading.Event()
+
+    def serve():
+        listening.wait()
+        server.serve_forever()
+
+    threading.Thread(target=serve, name="fc-http", daemon=True).start()
     try:
-        server = RuntimeServer(("127.0.0.1", port), RuntimeRequestHandler)
+        server.server_bind()
+        server.server_activate()
     except OSError as exc:
         sys.stderr.write("nimbus python3 runtime: cannot listen on 127.0.0.1:%d: %s\n" % (port, exc))
         sys.stderr.flush()
         sys.exit(INIT_FAILURE_EXIT_CODE)
-    threading.Thread(target=server.serve_forever, name="fc-http", daemon=True).start()
+    listening.set()
     _stdout_line("FunctionCompute python3 runtime inited.")
 
     while True:  # the main thread runs user code when calls are serial (signals work there)
-        job = _jobs.get()
+        try:
+            # Python runs signal handlers on the main thread only; should a signal still be
+            # taken by another thread, the main thread sees it within a second.
+            job = _jobs.get(timeout=1.0)
+        except queue.Empty:
+            continue
         job()
 
 

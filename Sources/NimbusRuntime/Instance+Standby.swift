@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NimbusCore
+
+extension Instance {
+    /// Starts a generic runtime process that waits for a function: interpreter and shim loaded,
+    /// listening, sandboxed, with an empty `/code` slot. A function takes it with ``assign``.
+    func startStandby(slot: SlotMount, sandbox: SandboxSetup) async throws(NimbusError) {
+        self.slot = slot
+        do {
+            port = try PortAllocator.freePort()
+        } catch {
+            throw NimbusError(.internalServerError, "no free port: \(error)")
+        }
+        let plan = SandboxPlan(spec: contract.function.spec, service: contract.service.spec)
+        let cgroup = try sandbox.cgroups.create("i-\(id)", limits: plan.limits)
+        self.cgroup = cgroup
+        let program = try LaunchCommand.arguments(
+            for: contract.function.spec, codeDirectory: URL(fileURLWithPath: slot.path), configuration: configuration)
+        var (options, command) = sandbox.launch(
+            plan: plan, cgroup: cgroup, codeDirectory: slot.path, shimDirectory: LaunchCommand.shimRoot,
+            program: program, relay: nil)
+        // nimbus-init unmounts the slot however the instance ends, even if Nimbus is killed.
+        options += ["--cleanup-mount", slot.path, "--cleanup-mount", slot.staging]
+        let environment = [
+            "FC_SERVER_PORT": String(port), "FC_FUNC_CODE_PATH": SandboxPlan.codePath, "NIMBUS_STANDBY": "1",
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TZ": "UTC",
+        ]
+        process = try await InstanceProcess.launch(
+            initOptions: options, arguments: command, environment: environment, workingDirectory: slot.path,
+            configuration: configuration,
+            onLine: { [weak self] line in await self?.route(line) },
+            onExit: { [weak self] status in await self?.processExited(status) })
+        do {
+            try await waitUntilListening()
+        } catch {
+            stopProcessTree()
+            throw error
+        }
+        state = .standby
+    }
+
+    /// Gives this standby to a function: its code appears at `/code`, its limits apply, its
+    /// environment is handed over, and its initializer runs. What remains of a cold start.
+    func assign(
+        contract: InstanceContract, codeDirectory: URL, requestId: String,
+        onExit: @escaping @Sendable (String) async -> Void
+    ) async throws(InstanceStartFailure) {
+        let began = Date()
+        self.contract = contract
+        self.codeDirectory = codeDirectory
+        self.onExit = onExit
+        state = .starting
+        do {
+            guard let slot else { throw NimbusError(.internalServerError, "not a standby instance") }
+            try slot.attach(codeDirectory.path)
+            cgroup?.apply(SandboxPlan(spec: contract.function.spec, service: contract.service.spec).limits)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/nimbus/assign")
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/json")
+            let environment = contract.environment(port: port, codeDirectory: SandboxPlan.codePath, instanceId: id)
+            let body = try FCJSON.makeEncoder().encode(
+                JSONValue.object(["environment": .object(environment.mapValues(JSONValue.string))]))
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let response = try await http.execute(request, timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 1 << 16)
+            guard response.status == .ok else {
+                throw NimbusError(
+                    .instanceExited, "the standby instance refused its function (\(response.status.code))")
+            }
+        } catch let error as NimbusError {
+            stopProcessTree()
+            throw .platform(error)
+        } catch {
+            stopProcessTree()
+            throw .platform(NimbusError(.instanceExited, "the standby instance could not be assigned: \(error)"))
+        }
+        let assigned = Date()
+        if let initializer = contract.function.spec.initializer, !initializer.isEmpty {
+            let reply = await runInitializer(requestId: requestId)
+            if reply.errorType != nil {
+                stopProcessTree()
+                throw .initializer(reply)
+            }
+        }
+        startedIn = ColdStart(
+            reason: startReason, mode: "standby", start: assigned.timeIntervalSince(began),
+            initializer: Date().timeIntervalSince(assigned))
+        state = .ready
+    }
+}
+
+extension InstanceContract {
+    /// The placeholder a standby is started with: a function of that runtime with FC's defaults.
+    static func standby(runtime: String, region: String) -> InstanceContract {
+        var spec = FunctionSpec()
+        spec.runtime = runtime
+        spec.handler = "index.handler"
+        let meta = ResourceMeta(id: "standby", name: "standby", createdTime: Date(), lastModifiedTime: Date(), etag: "")
+        return InstanceContract(
+            service: ServiceRecord(meta: meta, spec: ServiceSpec().withDefaults()),
+            function: FunctionRecord(
+                meta: meta, serviceName: "standby", spec: spec.withDefaults(),
+                code: CodeInfo(size: 0, checksum: "", digest: "")),
+            qualifier: "LATEST", versionId: "LATEST", region: region, accountId: "")
+    }
+}
