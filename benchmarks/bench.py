@@ -85,20 +85,70 @@ http.createServer((req, res) => {
 }).listen(port, '127.0.0.1');
 '''
 
-# python3: an event handler that echoes, and a WSGI answer behind an HTTP trigger.
-PY_HANDLER = r'''import time
+# python3: an event handler that echoes (or names the port its runtime listens on, read from /proc/self,
+# since the shim hides FC_SERVER_PORT from user code), and a WSGI answer behind an HTTP trigger.
+PY_HANDLER = r'''import os
+import time
+
+
+def _listening_ports():
+    inodes = set()
+    for fd in os.listdir('/proc/self/fd'):
+        try:
+            target = os.readlink('/proc/self/fd/' + fd)
+        except OSError:
+            continue
+        if target.startswith('socket:['):
+            inodes.add(target[8:-1])
+    ports = []
+    for table in ('/proc/self/net/tcp', '/proc/self/net/tcp6'):
+        try:
+            with open(table) as handle:
+                for line in list(handle)[1:]:
+                    fields = line.split()
+                    if fields[3] == '0A' and fields[9] in inodes:
+                        ports.append(str(int(fields[1].rsplit(':', 1)[1], 16)))
+        except OSError:
+            pass
+    return ports
 
 
 def handler(event, second):
     if isinstance(event, dict):  # WSGI environ: an HTTP-trigger call
         second('200 OK', [('Content-Type', 'text/plain')])
         return [b'ok']
+    if event == b'port':
+        return ','.join(_listening_ports())
     if event.startswith(b'hold:'):  # the burst: keep the instance busy this many ms
         time.sleep(int(event[5:]) / 1000.0)
     return event
 '''
-NODE_HANDLER = 'exports.handler = (event, context, callback) => callback(null, event);\n'
+NODE_HANDLER = r'''const fs = require('fs');
 
+function listeningPorts() {
+  const inodes = new Set();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const target = fs.readlinkSync('/proc/self/fd/' + fd);
+      if (target.startsWith('socket:[')) inodes.add(target.slice(8, -1));
+    } catch (e) {}
+  }
+  const ports = [];
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    let text = '';
+    try { text = fs.readFileSync(table, 'utf8'); } catch (e) { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9])) ports.push(String(parseInt(f[1].split(':')[1], 16)));
+    }
+  }
+  return ports;
+}
+
+exports.handler = (event, context, callback) => {
+  callback(null, String(event) === 'port' ? listeningPorts().join(',') : event);
+};
+'''
 
 
 def make_zip(path, files):
@@ -236,6 +286,23 @@ def proc_kb(pid, field, source='status'):
     return 0
 
 
+def cold_start(headers):
+    """Nimbus's report that a call started its instance: `x-nimbus-cold-start: reason=..; mode=..; start-ms=..`
+    (since 0d245d6) or `x-nimbus-cold-start-ms` (before). Returns {'mode': .., 'start_ms': ..} or None."""
+    value = headers.get('x-nimbus-cold-start')
+    if value:
+        fields = dict(part.strip().split('=', 1) for part in value.split(';') if '=' in part)
+        try:
+            return {'mode': fields.get('mode', '?'), 'reason': fields.get('reason'),
+                    'start_ms': float(fields.get('start-ms', 'nan'))}
+        except ValueError:
+            return {'mode': fields.get('mode', '?'), 'reason': fields.get('reason'), 'start_ms': None}
+    value = headers.get('x-nimbus-cold-start-ms')
+    if value:
+        return {'mode': 'spawn', 'reason': None, 'start_ms': float(value)}
+    return None
+
+
 def fmt(value, digits=1):
     if value is None:
         return '-'
@@ -308,40 +375,29 @@ def cgroup_pids(folder):
     return sorted(set(pids))
 
 
-def listening_ports(pids):
-    """TCP ports these processes listen on (their socket inodes matched against /proc/net/tcp*)."""
+def pids_listening(port):
+    """Processes holding the listening socket of a loopback port (an instance's server)."""
     inodes = set()
-    for pid in pids:
-        for fd in glob.glob('/proc/%d/fd/*' % pid):
-            try:
-                target = os.readlink(fd)
-            except OSError:
-                continue
-            if target.startswith('socket:['):
-                inodes.add(target[8:-1])
-    ports = set()
     for table in ('/proc/net/tcp', '/proc/net/tcp6'):
         try:
             with open(table) as handle:
                 next(handle)
                 for line in handle:
                     fields = line.split()
-                    if fields[3] == '0A' and fields[9] in inodes:
-                        ports.add(int(fields[1].rsplit(':', 1)[1], 16))
+                    if fields[3] == '0A' and int(fields[1].rsplit(':', 1)[1], 16) == port:
+                        inodes.add('socket:[%s]' % fields[9])
         except OSError:
             pass
-    return sorted(ports)
-
-
-def instance_port(function, server_pid):
-    """The loopback port of the one running instance of a function (found through its cgroup)."""
-    folders = instance_cgroups(function + '-', server_pid)
-    if len(folders) != 1:
-        raise RuntimeError('expected one instance of %s, found %d' % (function, len(folders)))
-    ports = listening_ports(cgroup_pids(folders[0]))
-    if len(ports) != 1:
-        raise RuntimeError('expected the instance of %s to listen on one port, found %s' % (function, ports))
-    return ports[0]
+    pids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in inodes for fd in glob.glob('/proc/%s/fd/*' % entry)):
+                pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
 
 
 # --------------------------------------------------------------------------------------------
@@ -714,9 +770,8 @@ class Suite:
                 status, _, body = http_once(target, 'GET', path)
                 if status != 200 or body != b'ok':
                     raise RuntimeError('%s answered %d %r' % (name, status, body[:200]))
-            folders = instance_cgroups('web-', nimbus.pid)
-            instance_pids = (lambda: cgroup_pids(folders[0])) if len(folders) == 1 else (lambda: [])
-            cpu_of = {'nimbus': lambda: [nimbus.pid], 'nginx': proxy.pids, 'instance': instance_pids}
+            web_pids = pids_listening(port)
+            cpu_of = {'nimbus': lambda: [nimbus.pid], 'nginx': proxy.pids, 'instance': lambda: web_pids}
             script = wrk_script(self.workdir)
             rounds = 2 if self.quick else 3
             lat = {name: [] for name, _ in targets}
@@ -782,10 +837,10 @@ class Suite:
         for runtime, name in (('python3', 'evpy'), ('nodejs20', 'evnode')):
             self.deploy(nimbus, 'bench', name, runtime, runtime, instanceConcurrency=conc)
             path = API + '/services/bench/functions/%s/invocations' % name
-            status, headers, body = http_once(nimbus.port, 'POST', path, b'x', nimbus.signed('POST', path))
-            if status != 200 or body != b'x':
+            status, headers, body = http_once(nimbus.port, 'POST', path, b'port', nimbus.signed('POST', path))
+            if status != 200 or not re.match(rb'^\d+$', body):
                 raise RuntimeError('%s invocation answered %d %r' % (runtime, status, body[:300]))
-            port = instance_port(name, nimbus.pid)
+            port = int(body)
             instance = headers.get('x-fc-instance-id')
             direct_headers = self.instance_headers(name, runtime)
             status, _, body = http_once(port, 'POST', '/invoke', b'x', direct_headers)
@@ -909,7 +964,7 @@ class Suite:
         rows = []
         data = {}
         for runtime, zip_key in (('python3', 'python3'), ('nodejs20', 'nodejs20'), ('custom', 'nginx')):
-            client_ms, server_ms, warm_ms = [], [], []
+            client_ms, server_ms, warm_ms, modes = [], [], [], []
             for index in range(n):
                 name = 'cold-%s-%d' % (runtime.replace('.', ''), index)
                 self.deploy(nimbus, 'bench', name, runtime, zip_key)
@@ -924,19 +979,23 @@ class Suite:
                     if status != 200:
                         raise RuntimeError('cold call to %s answered %d %r' % (name, status, body[:300]))
                     client_ms.append(elapsed * 1000)
-                    if reply_headers.get('x-nimbus-cold-start-ms'):
-                        server_ms.append(float(reply_headers['x-nimbus-cold-start-ms']))
+                    reported = cold_start(reply_headers)
+                    modes.append(reported['mode'] if reported else 'not reported')
+                    if reported and reported['start_ms'] is not None:
+                        server_ms.append(reported['start_ms'])
                     began = time.perf_counter()
                     conn.request('POST', path, b'x', headers)
                     warm_ms.append((time.perf_counter() - began) * 1000)
                 finally:
                     conn.close()
-            data[runtime] = {'first_call_ms': client_ms, 'instance_start_ms': server_ms, 'second_call_ms': warm_ms}
-            rows.append([runtime, 'Nimbus: first call (client)', fmt(statistics.median(client_ms)),
+            data[runtime] = {'first_call_ms': client_ms, 'instance_start_ms': server_ms, 'second_call_ms': warm_ms,
+                             'modes': modes}
+            mix = ', '.join('%s %d' % (mode, modes.count(mode)) for mode in sorted(set(modes)))
+            rows.append([runtime, 'Nimbus: first call (client; %s)' % mix, fmt(statistics.median(client_ms)),
                          fmt(percentile(client_ms, 99)), n])
             if server_ms:
-                rows.append([runtime, 'Nimbus: instance start (x-nimbus-cold-start-ms)',
-                             fmt(statistics.median(server_ms)), fmt(percentile(server_ms, 99)), n])
+                rows.append([runtime, 'Nimbus: instance start as Nimbus reports it',
+                             fmt(statistics.median(server_ms)), fmt(percentile(server_ms, 99)), len(server_ms)])
             rows.append([runtime, 'Nimbus: second call (warm)', fmt(statistics.median(warm_ms), 2),
                          fmt(percentile(warm_ms, 99), 2), n])
             for label, samples in self.cold_baselines(runtime, n):
@@ -1088,7 +1147,7 @@ class Suite:
                 response = conn.getresponse()
                 body = response.read()
                 results[index] = (time.perf_counter(), response.status, response.getheader('x-fc-instance-id'),
-                                  response.getheader('x-nimbus-cold-start-ms'), body[:200])
+                                  cold_start({k.lower(): v for k, v in response.getheaders()}), body[:200])
             except Exception as error:  # reported below
                 results[index] = (time.perf_counter(), -1, None, None, repr(error).encode())
             finally:
@@ -1099,16 +1158,17 @@ class Suite:
             thread.start()
         barrier.wait(timeout=60)
         released = time.perf_counter()
-        released_wall = time.time()
         for thread in threads:
             thread.join(timeout=150)
-        ready = self.instances_ready(nimbus, 'bench', name, released_wall)
         done = [r for r in results if r is not None]
         ok = [r for r in done if r[1] == 200]
         latencies = [(r[0] - released) * 1000 for r in ok]
-        starts = [float(r[3]) for r in ok if r[3]]
+        # An instance serves a queued call as soon as it is ready, and reports its start on that first call:
+        # it was ready about `hold` before that call was answered.
+        ready = sorted(((r[0] - released) * 1000 - hold) for r in ok if r[3])
+        starts = [r[3]['start_ms'] for r in ok if r[3] and r[3]['start_ms'] is not None]
+        modes = [r[3]['mode'] for r in ok if r[3]]
         served_by = len({r[2] for r in ok if r[2]})
-        started = len(instance_cgroups(name + '-', nimbus.pid))
         total = (max(r[0] for r in done) - released) * 1000 if done else None
         failures = [r for r in done if r[1] != 200]
         baseline = self.burst_baseline(count, 'python3')
@@ -1119,7 +1179,7 @@ class Suite:
                 'failed': len(failures) + (count - len(done)), 'total_ms': total,
                 'p50_ms': percentile(latencies, 50) if latencies else None,
                 'p99_ms': percentile(latencies, 99) if latencies else None,
-                'instances_serving': served_by, 'instances_started': started,
+                'instances_serving': served_by, 'start_modes': {m: modes.count(m) for m in set(modes)},
                 'instance_start_ms': {'p50': percentile(starts, 50), 'p99': percentile(starts, 99),
                                       'n': len(starts)} if starts else None,
                 'first_failure': failures[0][4].decode('utf-8', 'replace') if failures else None,
@@ -1133,9 +1193,10 @@ class Suite:
         notes = ['python3 function holding each call %d ms (so every call wants its own instance), '
                  'instanceConcurrency 1, NIMBUS_INSTANCE_MAX_PER_FUNCTION=%d; one thread and connection per call, '
                  'released together; latency from the release (it includes the %d ms hold)' % (hold, count, hold),
-                 'ready = the instance\'s runtime logged "inited" (timestamps of the function log, from the release); '
-                 'x-nimbus-cold-start-ms of the calls that started an instance: p50 %s / p99 %s ms'
-                 % (fmt(percentile(starts, 50)) if starts else '-', fmt(percentile(starts, 99)) if starts else '-'),
+                 'ready = instances that reported a cold start on a call, ready at that call\'s answer minus the '
+                 'hold; their start as Nimbus reports it: p50 %s / p99 %s ms; modes: %s'
+                 % (fmt(percentile(starts, 50)) if starts else '-', fmt(percentile(starts, 99)) if starts else '-',
+                    ', '.join('%s %d' % (m, modes.count(m)) for m in sorted(set(modes))) or '-'),
                  'issue 4 targets: zero errors (%s), over 100 instances started per second (%s)'
                  % ('met' if not data['failed'] else 'NOT met',
                     'met' if rate and rate > 100 else 'NOT met')]
@@ -1145,24 +1206,6 @@ class Suite:
                    ['what', 'all answered ms', 'p50 ms', 'p99 ms', 'calls', 'instances', 'all ready ms',
                     'instances ready/s'], rows, notes)
         self.results['burst'] = data
-
-    @staticmethod
-    def instances_ready(nimbus, service, function, since):
-        """When each instance of a python3 function became ready (ms after `since`): the shim's "inited" line,
-        timestamped by Nimbus in the function's log."""
-        offsets = []
-        try:
-            with open(os.path.join(nimbus.data, 'logs', service, function + '.log'), errors='replace') as handle:
-                for line in handle:
-                    try:
-                        entry = json.loads(line)
-                    except ValueError:
-                        continue
-                    if 'runtime inited' in entry.get('text', '') and entry.get('time'):
-                        offsets.append(entry['time'] - since * 1000)
-        except OSError:
-            pass
-        return [o for o in offsets if o >= 0]
 
     def burst_baseline(self, count, runtime):
         """The same programs started at once on the host, no sandbox and no Nimbus: until all listen."""
@@ -1288,11 +1331,10 @@ class Suite:
         data['warm_errors'] = len(warm_errors)
         if warm_errors:
             self.notes.append('density: %d warm-up calls failed, first: %s' % (len(warm_errors), warm_errors[0]))
-        data['instances_right_after_warm'] = len(instance_cgroups('d', nimbus.pid))
+        data['instances_right_after_warm'] = len(instance_cgroups('', nimbus.pid))
         time.sleep(2.0)
         data['rss_mb_warm'] = nimbus.rss_mb()
-        folders = instance_cgroups('d', nimbus.pid)
-        folders = [f for f in folders if re.match(r'i-d\d{4}-', os.path.basename(f))]
+        folders = instance_cgroups('', nimbus.pid)  # every instance of this Nimbus (idle standbys included)
         data['instances'] = len(folders)
         cgroup_bytes = [cgroup_memory_bytes(f) or 0 for f in folders]
         rss_kb, pss_kb = [], []

@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NimbusCore
+import Synchronization
 
 extension Instance {
     /// Largest reply body accepted from an instance.
@@ -14,9 +16,8 @@ extension Instance {
     {
         let began = Date()
         beginCall(requestId, wantsTail: wantsTail)
-        let oomKillsBefore = cgroup?.oomKills() ?? 0
         if active.count == 1 { cgroup?.resetPeak() }
-        let outcome = await Self.send(request, with: http, timeout: timeout)
+        let outcome = await Self.send(request, with: http, timeout: timeout, process: process)
         let duration = Date().timeIntervalSince(began)
         let memory = peakMemoryMB()
         var reply: InstanceReply
@@ -28,7 +29,9 @@ extension Instance {
             reply = failure(InvocationMessages.timedOut(after: timeout, maxMemoryMB: memory))
             reply.instanceDied = true
         case .failed:
-            let outOfMemory = (cgroup?.oomKills() ?? 0) > oomKillsBefore
+            let kills = cgroup?.oomKills() ?? 0
+            let outOfMemory = kills > knownOOMKills
+            knownOOMKills = kills
             stopProcessTree()
             let limit = contract.function.spec.memorySize ?? 128
             reply = failure(
@@ -64,26 +67,27 @@ extension Instance {
         case failed(String)
     }
 
-    static func send(_ request: HTTPClientRequest, with http: HTTPClient, timeout: Int) async -> Outcome {
-        await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask {
-                do {
-                    let response = try await http.execute(request, timeout: .seconds(Int64(timeout) + 5))
-                    let body = try await response.body.collect(upTo: maximumReplyBytes)
-                    return .reply(response, body)
-                } catch is CancellationError {
-                    return nil
-                } catch {
-                    return .failed(String(describing: error))
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(timeout))
-                return Task.isCancelled ? nil : .timedOut
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? .timedOut
+    /// One exchange under the function's timeout. The deadline is a timer on an event loop, not a
+    /// racing task: when it fires it kills the instance, which ends any exchange still running
+    /// (including a reply body that stalls after its head).
+    static func send(_ request: HTTPClientRequest, with http: HTTPClient, timeout: Int, process: InstanceProcess?)
+        async -> Outcome
+    {
+        let timedOut = Mutex(false)
+        let killer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .seconds(Int64(timeout))) {
+            timedOut.withLock { $0 = true }
+            process?.killNow()
+        }
+        defer { killer.cancel() }
+        do {
+            let response = try await http.execute(request, deadline: .now() + .seconds(Int64(timeout)))
+            let body = try await response.body.collect(upTo: maximumReplyBytes)
+            if timedOut.withLock({ $0 }) { return .timedOut }
+            return .reply(response, body)
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            return .timedOut
+        } catch {
+            return timedOut.withLock { $0 } ? .timedOut : .failed(String(describing: error))
         }
     }
 

@@ -35,6 +35,8 @@ actor Instance {
     let createdAt = Date()
     var lastUsed = Date()
     var callsServed = 0
+    /// OOM kills of this instance's cgroup already reported (read only after a failed call).
+    var knownOOMKills = 0
     /// The mount a standby instance's `/code` comes from.
     var slot: SlotMount?
 

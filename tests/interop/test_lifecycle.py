@@ -43,15 +43,19 @@ def instance_processes(data_dir):
 @pytest.mark.parametrize('how', [signal.SIGTERM, signal.SIGKILL])
 def test_no_instance_survives_nimbus(tmp_path, how):
     proc, endpoint = start(tmp_path)
-    client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
-    client.create_service('s')
-    package = write_zip(tmp_path / 'f.zip', {'index.py': SRC})
-    for name in ('a', 'b'):
-        client.create_function('s', name, 'python3', 'index.handler', codeZipFile=package)
-        client.invoke_function('s', name)
-    assert len(instance_processes(tmp_path)) >= 2  # the two instances, and any standbys
-    proc.send_signal(how)
-    proc.wait(timeout=30)
+    try:
+        client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+        client.create_service('s')
+        package = write_zip(tmp_path / 'f.zip', {'index.py': SRC})
+        for name in ('a', 'b'):
+            client.create_function('s', name, 'python3', 'index.handler', codeZipFile=package)
+            client.invoke_function('s', name)
+        assert len(instance_processes(tmp_path)) >= 2  # the two instances, and any standbys
+        proc.send_signal(how)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     deadline = time.monotonic() + 10
     while instance_processes(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)

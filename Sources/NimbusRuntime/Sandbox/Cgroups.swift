@@ -66,9 +66,20 @@ package final class InstanceCgroup: Sendable {
     let version: Cgroups.Version
     let folders: [String: String]
 
+    /// Kept open: every call reads (and on v1 resets) the peak, and a path walk per call adds up.
+    let peakFile: Int32
+
     init(version: Cgroups.Version, folders: [String: String]) {
         self.version = version
         self.folders = folders
+        let memory = folders[version == .v1 ? "memory" : "unified"] ?? ""
+        let file = memory + (version == .v1 ? "/memory.max_usage_in_bytes" : "/memory.peak")
+        let writable = open(file, O_RDWR | O_CLOEXEC)
+        peakFile = writable >= 0 ? writable : open(file, O_RDONLY | O_CLOEXEC)
+    }
+
+    deinit {
+        if peakFile >= 0 { close(peakFile) }
     }
 
     /// Sets the function's limits (also when a standby instance is given to a function).
@@ -107,8 +118,11 @@ package final class InstanceCgroup: Sendable {
 
     /// Peak memory since the last reset, in bytes.
     package func peakMemoryBytes() -> Int? {
-        let file = version == .v1 ? "memory.max_usage_in_bytes" : "memory.peak"
-        return read(memoryController, file).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard peakFile >= 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(peakFile, $0.baseAddress, 32, 0) }
+        guard count > 0 else { return nil }
+        return Int(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Memory in use now, in bytes.
@@ -118,7 +132,8 @@ package final class InstanceCgroup: Sendable {
     }
 
     package func resetPeak() {
-        if version == .v1 { write("memory", "memory.max_usage_in_bytes", "0") }
+        guard version == .v1, peakFile >= 0 else { return }
+        _ = "0".withCString { pwrite(peakFile, $0, 1, 0) }
     }
 
     /// How many times the kernel killed a process of this instance for memory.

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Cold start of trivial python3 and nodejs20 functions beside the bare interpreter, in one run.
+
+A cold start is a call to a function with no instance, measured at the client (the official SDK,
+signing included). Samples are spaced so the standby pool refills between them, as it would
+between real first calls; `--spacing 0` measures back-to-back starts instead. Usage:
+
+    tests/interop/run.sh --version >/dev/null     # the SDK venv
+    tests/interop/.venv/bin/python benchmarks/cold_start.py [--bin .build/release/nimbus] [-n 30]
+"""
+
+import argparse
+import io
+import os
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import zipfile
+
+import fc2
+import requests
+
+CODE = {
+    'python3': ('index.py', 'def handler(event, context):\n    return event\n', ['/usr/bin/python3', '-c', 'pass']),
+    'nodejs20': ('index.js', 'exports.handler = (e, c, cb) => cb(null, e);\n', ['/usr/bin/node', '-e', '0']),
+}
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def row(label, samples):
+    return '%-40s median %7.1f ms   p99 %7.1f ms   (n=%d)' % (
+        label, statistics.median(samples) * 1000, percentile(samples, 0.99) * 1000, len(samples))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--bin', default='.build/release/nimbus')
+    parser.add_argument('-n', type=int, default=30)
+    parser.add_argument('--spacing', type=float, default=0.4, help='seconds between cold samples')
+    args = parser.parse_args()
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    data = tempfile.mkdtemp(prefix='nimbus-cold-')
+    env = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK', NIMBUS_INSTANCE_IDLE_TIMEOUT='5')
+    server = subprocess.Popen([args.bin, 'serve', '--port', str(port), '--data-dir', data], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = 'http://127.0.0.1:%d' % port
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(endpoint + '/health', timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+        client.create_service('cold')
+        print('nimbus %s, %d cores, %d samples each, %.1f s apart' % (args.bin, os.cpu_count(), args.n, args.spacing))
+        for runtime, (name, source, bare) in CODE.items():
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, 'w') as archive:
+                archive.writestr(name, source)
+            package = tempfile.NamedTemporaryFile(suffix='.zip', delete=False)
+            package.write(buffer.getvalue())
+            package.close()
+            baseline, cold, modes = [], [], {}
+            for index in range(args.n):
+                started = time.perf_counter()
+                subprocess.run(bare, check=True)
+                baseline.append(time.perf_counter() - started)
+                function = '%s-%d' % (runtime.replace('.', ''), index)
+                client.create_function('cold', function, runtime, 'index.handler', codeZipFile=package.name)
+                time.sleep(args.spacing)
+                started = time.perf_counter()
+                response = client.invoke_function('cold', function, payload=b'x')
+                cold.append(time.perf_counter() - started)
+                header = response.headers.get('x-nimbus-cold-start', '')
+                mode = 'standby' if 'mode=standby' in header else 'spawn'
+                modes[mode] = modes.get(mode, 0) + 1
+            print(row('bare `%s`' % ' '.join(bare), baseline))
+            print(row('%s cold start (%s)' % (runtime, ', '.join('%s %d' % kv for kv in sorted(modes.items()))), cold))
+            print('  ratio of medians: %.2fx the bare interpreter' % (statistics.median(cold) / statistics.median(baseline)))
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+if __name__ == '__main__':
+    main()
