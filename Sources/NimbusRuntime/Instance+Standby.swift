@@ -77,18 +77,7 @@ extension Instance {
             stopProcessTree()
             throw .platform(NimbusError(.instanceExited, "the standby instance could not be assigned: \(error)"))
         }
-        let assigned = Date()
-        if let initializer = contract.function.spec.initializer, !initializer.isEmpty {
-            let reply = await runInitializer(requestId: requestId)
-            if reply.errorType != nil {
-                stopProcessTree()
-                throw .initializer(reply)
-            }
-        }
-        startedIn = ColdStart(
-            reason: startReason, mode: "standby", start: assigned.timeIntervalSince(began),
-            initializer: Date().timeIntervalSince(assigned))
-        state = .ready
+        try await initialize(requestId: requestId, mode: "standby", began: began)
     }
 }
 

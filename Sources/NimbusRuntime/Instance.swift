@@ -92,6 +92,11 @@ actor Instance {
             stopProcessTree()
             throw .platform(NimbusError(.instanceExited, "the instance failed to start: \(error)"))
         }
+        try await initialize(requestId: requestId, mode: "spawn", began: began)
+    }
+
+    /// The last step of every start: the initializer (once), then the cold-start record.
+    func initialize(requestId: String, mode: String, began: Date) async throws(InstanceStartFailure) {
         let listening = Date()
         if let initializer = contract.function.spec.initializer, !initializer.isEmpty {
             let reply = await runInitializer(requestId: requestId)
@@ -101,7 +106,7 @@ actor Instance {
             }
         }
         startedIn = ColdStart(
-            reason: startReason, mode: "spawn", start: listening.timeIntervalSince(began),
+            reason: startReason, mode: mode, start: listening.timeIntervalSince(began),
             initializer: Date().timeIntervalSince(listening))
         state = .ready
     }
