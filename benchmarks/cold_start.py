@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Cold start of trivial python3 and nodejs20 functions beside the bare interpreter, in one run.
+"""Cold and warm calls of trivial python3, nodejs20 and custom functions beside the bare
+interpreter, in one run.
 
 A cold start is a call to a function with no instance, measured at the client (the official SDK,
 signing included). Samples are spaced so the standby pool refills between them, as it would
@@ -22,9 +23,22 @@ import zipfile
 import fc2
 import requests
 
+CUSTOM = r'''#!/usr/bin/python3
+import os, socket
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        self.wfile.write(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % len(body) + body)
+    def log_message(self, *args): pass
+ThreadingHTTPServer(('127.0.0.1', int(os.environ['FC_SERVER_PORT'])), H).serve_forever()
+'''
+
 CODE = {
     'python3': ('index.py', 'def handler(event, context):\n    return event\n', ['/usr/bin/python3', '-c', 'pass']),
     'nodejs20': ('index.js', 'exports.handler = (e, c, cb) => cb(null, e);\n', ['/usr/bin/node', '-e', '0']),
+    'custom': ('bootstrap', CUSTOM, ['/usr/bin/python3', '-c', 'pass']),
 }
 
 
@@ -65,11 +79,13 @@ def main():
         for runtime, (name, source, bare) in CODE.items():
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, 'w') as archive:
-                archive.writestr(name, source)
+                info = zipfile.ZipInfo(name)
+                info.external_attr = 0o755 << 16
+                archive.writestr(info, source)
             package = tempfile.NamedTemporaryFile(suffix='.zip', delete=False)
             package.write(buffer.getvalue())
             package.close()
-            baseline, cold, modes = [], [], {}
+            baseline, cold, warm, modes = [], [], [], {}
             for index in range(args.n):
                 started = time.perf_counter()
                 subprocess.run(bare, check=True)
@@ -80,12 +96,16 @@ def main():
                 started = time.perf_counter()
                 response = client.invoke_function('cold', function, payload=b'x')
                 cold.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                client.invoke_function('cold', function, payload=b'x')
+                warm.append(time.perf_counter() - started)
                 header = response.headers.get('x-nimbus-cold-start', '')
                 mode = 'standby' if 'mode=standby' in header else 'spawn'
                 modes[mode] = modes.get(mode, 0) + 1
             print(row('bare `%s`' % ' '.join(bare), baseline))
             print(row('%s cold start (%s)' % (runtime, ', '.join('%s %d' % kv for kv in sorted(modes.items()))), cold))
-            print('  ratio of medians: %.2fx the bare interpreter' % (statistics.median(cold) / statistics.median(baseline)))
+            print(row('%s warm call (the second)' % runtime, warm))
+            print('  cold/bare ratio of medians: %.2fx' % (statistics.median(cold) / statistics.median(baseline)))
     finally:
         server.terminate()
         server.wait(timeout=60)
