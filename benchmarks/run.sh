@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Nimbus's benchmark suite in one command (see docs/benchmarks.md):
 #
-#   benchmarks/run.sh                  # install wrk + nginx, build release, run every scenario (~4-6 min)
-#   benchmarks/run.sh --quick          # shorter runs and smaller sizes (~1.5 min)
+#   benchmarks/run.sh                  # install wrk + nginx, build release, run every scenario (~2.5 min + build)
+#   benchmarks/run.sh --quick          # shorter runs and smaller sizes (~1 min)
 #   benchmarks/run.sh --only http,cold # some scenarios: http, invoke, payload, cold, burst, density
 #
 # Environment: NIMBUS_SKIP_BUILD=1 uses an existing binary, NIMBUS_BIN (default .build/release/nimbus);

@@ -10,6 +10,7 @@ extension Instance {
     }
 
     func endCall(_ requestId: String) -> String? {
+        lastRequestId = requestId
         let tail = active.removeValue(forKey: requestId) ?? nil
         endWaiters.removeValue(forKey: requestId)?.resume()
         return tail?.text
@@ -31,10 +32,13 @@ extension Instance {
         endWaiters.removeValue(forKey: requestId)?.resume()
     }
 
-    /// Attributes a line to a call: the one whose request id it mentions, else the only call in flight.
+    /// Attributes a line to a call: the one whose request id it mentions (in flight, or named by an
+    /// `FC ... RequestId:` marker), else the only call in flight, else (the pipe can deliver a line
+    /// after its call answered) the call that ended last.
     func route(_ text: String, requestId explicit: String? = nil) async {
         let requestId =
-            explicit ?? active.keys.first(where: { text.contains($0) }) ?? (active.count == 1 ? active.keys.first : nil)
+            explicit ?? active.keys.first(where: { text.contains($0) }) ?? Self.markedRequestId(text)
+            ?? (active.count == 1 ? active.keys.first : nil) ?? (active.isEmpty ? lastRequestId : nil)
         recentOutput.append(text)
         if let requestId, active[requestId] != nil {
             active[requestId]??.append(text)
@@ -46,10 +50,19 @@ extension Instance {
         await logs.append([line], service: contract.service.name, function: contract.function.name)
     }
 
+    /// The id in the runtimes' boundary lines: `FC Invoke End RequestId: <id>, Error: ...`.
+    static func markedRequestId(_ text: String) -> String? {
+        guard text.hasPrefix("FC "), let range = text.range(of: "RequestId: ") else { return nil }
+        let id = text[range.upperBound...].prefix { !$0.isWhitespace && $0 != "," }
+        return id.isEmpty ? nil : String(id)
+    }
+
     func processExited(_ status: Int32?) async {
         exited = true
+        if port > 0 { PortAllocator.release(port) }
         cgroup?.killAll()
-        cgroup?.remove()
+        // The sandbox's last processes may still be dying: rmdir fails until the cgroup is empty.
+        for _ in 0..<50 where cgroup?.remove() == false { try? await Task.sleep(for: .milliseconds(20)) }
         slot?.release()
         for waiter in endWaiters.values { waiter.resume() }
         endWaiters = [:]

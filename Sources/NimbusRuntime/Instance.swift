@@ -37,6 +37,8 @@ actor Instance {
     var callsServed = 0
     /// OOM kills of this instance's cgroup already reported (read only after a failed call).
     var knownOOMKills = 0
+    /// The call that ended last, for output that arrives after its call answered.
+    var lastRequestId: String?
     /// The mount a standby instance's `/code` comes from.
     var slot: SlotMount?
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -6,8 +7,25 @@ import Foundation
 
 /// Loopback ports for instances.
 enum PortAllocator {
-    /// A port the kernel considers free right now (bound to 0, read back, released).
+    /// Ports handed to live instances: the kernel may offer a port again as soon as it is released,
+    /// before the instance that was given it binds it.
+    private static let inUse = Mutex<Set<Int>>([])
+
+    /// A port free right now and not promised to another instance; give it back with ``release``.
     static func freePort() throws -> Int {
+        for _ in 0..<64 {
+            let port = try kernelFreePort()
+            if inUse.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
+    static func release(_ port: Int) {
+        _ = inUse.withLock { $0.remove(port) }
+    }
+
+    /// A port the kernel considers free right now (bound to 0, read back, released).
+    private static func kernelFreePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         defer { close(fd) }

@@ -133,6 +133,10 @@ extension Supervisor {
         await withTaskGroup(of: Void.self) { group in
             for instance in stopping { group.addTask { await instance.stop() } }
         }
+        for _ in 0..<25 {  // their exit callbacks release the cgroups; then the parent folders go
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        configuration.sandbox?.cgroups.removeRoot()
         await logs.closeAll()
     }
 

@@ -49,6 +49,12 @@ package struct Cgroups: Sendable, Equatable {
         return cgroup
     }
 
+    /// Removes this Nimbus's own folders once its instances are gone (at shutdown).
+    package func removeRoot() {
+        removeLeftovers()
+        for root in roots.values { rmdir(root) }
+    }
+
     /// Removes what a previous run of this Nimbus left (after a crash of Nimbus itself).
     package func removeLeftovers() {
         for root in roots.values {
@@ -154,7 +160,11 @@ package final class InstanceCgroup: Sendable {
         }
     }
 
-    package func remove() {
-        for folder in folders.values { rmdir(folder) }
+    /// Removes the cgroup's folders; false while processes are still in them.
+    @discardableResult
+    package func remove() -> Bool {
+        var removed = true
+        for folder in folders.values where rmdir(folder) != 0 && errno != ENOENT { removed = false }
+        return removed
     }
 }
