@@ -36,15 +36,49 @@ package actor FunctionLogs {
         root.appendingPathComponent(service, isDirectory: true).appendingPathComponent("\(function).log")
     }
 
+    /// Lines not yet written, per function: one write per function every `flushInterval` (or 64 KB)
+    /// instead of one per line. A crash of Nimbus loses at most that interval of output.
+    private var pending: [String: (service: String, function: String, data: Data)] = [:]
+    private var flushScheduled = false
+    let flushInterval: Duration = .milliseconds(100)
+
     package func append(_ lines: [LogLine], service: String, function: String) {
         guard !lines.isEmpty else { return }
-        var data = Data()
+        let key = "\(service)/\(function)"
+        var entry = pending[key] ?? (service, function, Data())
         for line in lines {
             guard let encoded = try? encoder.encode(line) else { continue }
-            data.append(encoded)
-            data.append(0x0A)
+            entry.data.append(encoded)
+            entry.data.append(0x0A)
         }
-        let key = "\(service)/\(function)"
+        pending[key] = entry
+        if entry.data.count >= 64 << 10 {
+            flush()
+        } else if !flushScheduled {
+            flushScheduled = true
+            let interval = flushInterval
+            Task { [weak self] in
+                try? await Task.sleep(for: interval)
+                await self?.flush()
+            }
+        }
+    }
+
+    /// Writes every pending line.
+    func flush() {
+        flushScheduled = false
+        let batches = pending
+        pending = [:]
+        for (key, batch) in batches { write(batch.data, key: key, service: batch.service, function: batch.function) }
+    }
+
+    private func write(_ batch: Data, key: String, service: String, function: String) {
+        var data = batch
+        if data.count > maximumBytes {  // lines older than a whole file's worth would be rotated away
+            let cut = data.count - maximumBytes
+            let start = data[data.startIndex.advanced(by: cut)...].firstIndex(of: 0x0A).map { $0 + 1 } ?? data.endIndex
+            data = Data(data[start...])
+        }
         guard var entry = handles[key] ?? open(service: service, function: function) else { return }
         if entry.size + data.count > maximumBytes {
             try? entry.handle.close()
@@ -75,6 +109,7 @@ package actor FunctionLogs {
 
     /// Lines newer than `since` (oldest first), at most `limit` of the newest.
     package func read(service: String, function: String, since: Date?, limit: Int) -> [LogLine] {
+        flush()
         let url = file(service: service, function: function)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
@@ -91,6 +126,7 @@ package actor FunctionLogs {
     }
 
     package func closeAll() {
+        flush()
         for entry in handles.values { try? entry.handle.close() }
         handles = [:]
     }
