@@ -4,6 +4,8 @@ import contextlib
 import email.utils
 import json
 import os
+import socket
+import subprocess
 import time
 import uuid
 import zipfile
@@ -175,3 +177,24 @@ def find_named(path, filename, max_entries=200000):
             if name == filename:
                 hits.append(os.path.join(root, name))
     return hits
+
+
+# --------------------------------------------------------------------------- extra servers
+def start_server(data_dir, binary=None, **env):
+    """Starts another `nimbus serve` on a free loopback port with keys AK/SK and the given NIMBUS_*
+    settings; returns (process, endpoint) once /health answers. The caller stops it."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    environment = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK', **env)
+    proc = subprocess.Popen([binary or os.environ['NIMBUS_BIN'], 'serve', '--port', str(port), '--data-dir',
+                             str(data_dir)], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = 'http://127.0.0.1:%d' % port
+    for _ in range(300):
+        try:
+            if requests.get(endpoint + '/health', timeout=1).ok:
+                return proc, endpoint
+        except requests.RequestException:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError('nimbus did not answer /health within 30 s')

@@ -1,21 +1,18 @@
 """Elastic instances on a dedicated server with short timeouts: caps and throttling, provisioned
 instances that come back after a kill, scale to zero, lifecycle hooks, and `nimbus instances`."""
 
+import base64
+import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
 
 import fc2
 import pytest
-import requests
 
-import base64
-import json
-
-from interop_util import raw_request, write_zip
+from interop_util import raw_request, start_server, write_zip
 
 SRC = r'''
 import logging, os, time
@@ -35,20 +32,8 @@ def stop(context):
 @pytest.fixture(scope='module')
 def elastic(tmp_path_factory):
     base = tmp_path_factory.mktemp('elastic')
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK',
-               NIMBUS_INSTANCE_IDLE_TIMEOUT='3', NIMBUS_INSTANCE_QUEUE_TIMEOUT='1', NIMBUS_INSTANCE_MAX='4')
-    proc = subprocess.Popen([os.environ['NIMBUS_BIN'], 'serve', '--port', str(port), '--data-dir', str(base / 'd')],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = 'http://127.0.0.1:%d' % port
-    for _ in range(300):
-        try:
-            if requests.get(endpoint + '/health', timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.1)
+    proc, endpoint = start_server(base / 'd', NIMBUS_INSTANCE_IDLE_TIMEOUT='3', NIMBUS_INSTANCE_QUEUE_TIMEOUT='1',
+                                  NIMBUS_INSTANCE_MAX='4')
     client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
     client.create_service('e')
     package = write_zip(base / 'f.zip', {'index.py': SRC})

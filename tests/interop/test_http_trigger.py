@@ -1,7 +1,6 @@
 """HTTP triggers through the SDK and plain HTTP: fidelity of method, path, query, headers and body."""
 
 import hashlib
-import json
 
 import pytest
 import requests

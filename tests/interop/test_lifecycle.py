@@ -1,8 +1,6 @@
 """Instances never outlive Nimbus: not after SIGTERM, not after SIGKILL."""
 
-import os
 import signal
-import socket
 import subprocess
 import time
 
@@ -10,28 +8,13 @@ import fc2
 import pytest
 import requests
 
-from interop_util import write_zip
+from interop_util import start_server, write_zip
 
 SRC = 'import os\ndef handler(event, context):\n    return os.environ["FC_INSTANCE_ID"]\n'
 
 
 def start(tmp_path, **env):
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    environment = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK', **env)
-    proc = subprocess.Popen([os.environ['NIMBUS_BIN'], 'serve', '--port', str(port), '--data-dir',
-                             str(tmp_path / 'data')], env=environment, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    endpoint = 'http://127.0.0.1:%d' % port
-    for _ in range(300):
-        try:
-            if requests.get(endpoint + '/health', timeout=1).ok:
-                return proc, endpoint
-        except requests.RequestException:
-            time.sleep(0.1)
-    proc.kill()
-    pytest.fail('nimbus did not start')
+    return start_server(tmp_path / 'data', **env)
 
 
 def instance_processes(data_dir):
