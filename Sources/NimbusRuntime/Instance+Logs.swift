@@ -108,7 +108,6 @@ extension Instance {
         return process?.peakMemoryMB() ?? 0
     }
 
-    var processID: Int32? { process?.pid }
 }
 
 /// Why an instance could not start: a platform problem (no bootstrap, exited early, never listened),

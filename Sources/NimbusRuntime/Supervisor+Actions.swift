@@ -13,7 +13,7 @@ extension Supervisor {
                 startInstance(id, key: key)
             case .run(let call, let id):
                 guard let instance = pools[key]?.instances[id] else { continue }
-                waiters.removeValue(forKey: call)?.resume(returning: instance)
+                waiters.removeValue(forKey: call)?.resume(returning: (id, instance))
             case .fail(let calls):
                 let failure: any Error =
                     pools[key]?.lastStartFailure

@@ -53,7 +53,8 @@ package actor Supervisor: Service {
     package let logs: FunctionLogs
     let logger: Logger
     var pools: [PoolKey: PoolEntry] = [:]
-    var waiters: [InstancePool.CallID: CheckedContinuation<Instance, any Error>] = [:]
+    /// Calls waiting for an instance; resumed with the instance and its id in the pool.
+    var waiters: [InstancePool.CallID: CheckedContinuation<(InstancePool.InstanceID, Instance), any Error>] = [:]
     var nextCall = 1
     var shuttingDown = false
     /// Functions that have had instances, to tell a redeploy from a first call.
@@ -99,9 +100,10 @@ package actor Supervisor: Service {
         ensurePool(for: deployment, minimum: nil)
         let callID = nextCall
         nextCall += 1
+        let id: InstancePool.InstanceID
         let instance: Instance
         do {
-            instance = try await withCheckedThrowingContinuation { continuation in
+            (id, instance) = try await withCheckedThrowingContinuation { continuation in
                 waiters[callID] = continuation
                 let actions = pools[key]!.pool.arrive(callID, now: Date(), headroom: headroom)
                 perform(actions, key: key, requestId: call.requestId)
@@ -120,7 +122,7 @@ package actor Supervisor: Service {
             throw NimbusError(.internalServerError, "\(error)")
         }
         let reply = await instance.call(call)
-        if let id = instanceID(of: instance, key: key) {
+        if pools[key] != nil {  // the pool may be gone if its instance died and it was retired meanwhile
             let actions =
                 reply.instanceDied
                 ? pools[key]!.pool.exited(id, headroom: headroom) : pools[key]!.pool.finished(on: id, now: Date())
@@ -129,10 +131,6 @@ package actor Supervisor: Service {
             if reply.instanceDied { startWhereNeeded() }
         }
         return reply
-    }
-
-    private func instanceID(of instance: Instance, key: PoolKey) -> InstancePool.InstanceID? {
-        pools[key]?.instances.first(where: { $0.value === instance })?.key
     }
 
     private func scheduleQueueTimeout(_ call: InstancePool.CallID, key: PoolKey) {
