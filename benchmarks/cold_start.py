@@ -13,15 +13,13 @@ between real first calls; `--spacing 0` measures back-to-back starts instead. Us
 import argparse
 import io
 import os
-import socket
 import statistics
 import subprocess
 import tempfile
 import time
 import zipfile
 
-import fc2
-import requests
+from local_nimbus import local_nimbus
 
 CUSTOM = r'''#!/usr/bin/python3
 import os, socket
@@ -58,22 +56,7 @@ def main():
     parser.add_argument('-n', type=int, default=30)
     parser.add_argument('--spacing', type=float, default=0.4, help='seconds between cold samples')
     args = parser.parse_args()
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    data = tempfile.mkdtemp(prefix='nimbus-cold-')
-    env = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK', NIMBUS_INSTANCE_IDLE_TIMEOUT='5')
-    server = subprocess.Popen([args.bin, 'serve', '--port', str(port), '--data-dir', data], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = 'http://127.0.0.1:%d' % port
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(endpoint + '/health', timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+    with local_nimbus(args.bin, NIMBUS_INSTANCE_IDLE_TIMEOUT='5') as (_, client):
         client.create_service('cold')
         print('nimbus %s, %d cores, %d samples each, %.1f s apart' % (args.bin, os.cpu_count(), args.n, args.spacing))
         for runtime, (name, source, bare) in CODE.items():
@@ -106,9 +89,6 @@ def main():
             print(row('%s cold start (%s)' % (runtime, ', '.join('%s %d' % kv for kv in sorted(modes.items()))), cold))
             print(row('%s warm call (the second)' % runtime, warm))
             print('  cold/bare ratio of medians: %.2fx' % (statistics.median(cold) / statistics.median(baseline)))
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
 
 
 if __name__ == '__main__':

@@ -11,16 +11,15 @@ runs and after it stops (idle timeout 3 s here), and the calls' outcome. Usage:
 import argparse
 import concurrent.futures
 import os
-import socket
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
 import zipfile
 
 import fc2
-import requests
+
+from local_nimbus import local_nimbus
 
 SRC = 'import time\ndef handler(event, context):\n    time.sleep(0.1)\n    return "ok"\n'
 
@@ -31,22 +30,9 @@ def main():
     parser.add_argument('--rate', type=int, default=100)
     parser.add_argument('--seconds', type=int, default=10)
     args = parser.parse_args()
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK', NIMBUS_INSTANCE_IDLE_TIMEOUT='3',
-               NIMBUS_INSTANCE_MAX_PER_FUNCTION='40')
-    server = subprocess.Popen([args.bin, 'serve', '--port', str(port), '--data-dir', tempfile.mkdtemp()], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = 'http://127.0.0.1:%d' % port
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(endpoint + '/health', timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+    with local_nimbus(args.bin, NIMBUS_INSTANCE_IDLE_TIMEOUT='3', NIMBUS_INSTANCE_MAX_PER_FUNCTION='40') as (
+        endpoint, client
+    ):
         client.create_service('scale')
         package = os.path.join(tempfile.mkdtemp(), 'f.zip')
         with zipfile.ZipFile(package, 'w') as archive:
@@ -96,9 +82,6 @@ def main():
         zero = [t for t, n in timeline if n == 0 and t > args.seconds]
         print('back to zero instances %.1f s after the load stopped' % (zero[0] - args.seconds) if zero
               else 'not back to zero within 15 s')
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
 
 
 if __name__ == '__main__':

@@ -786,12 +786,13 @@ def test_wsgi_load_failure(rt):
 # ---- concurrency -----------------------------------------------------------------------------
 
 
-def test_concurrent_calls_run_in_parallel_with_own_request_ids(rt4):
+def four_sleepy_calls(runtime):
+    """Four 0.5 s calls at once; returns their request ids, replies and the time they all took."""
     rids = [new_request_id() for _ in range(4)]
     results = {}
 
     def call(rid):
-        results[rid] = rt4.invoke("index.sleepy", request_id=rid)
+        results[rid] = runtime.invoke("index.sleepy", request_id=rid)
 
     threads = [threading.Thread(target=call, args=(rid,)) for rid in rids]
     began = time.monotonic()
@@ -799,7 +800,11 @@ def test_concurrent_calls_run_in_parallel_with_own_request_ids(rt4):
         thread.start()
     for thread in threads:
         thread.join(REQUEST_TIMEOUT_S)
-    elapsed = time.monotonic() - began
+    return rids, results, time.monotonic() - began
+
+
+def test_concurrent_calls_run_in_parallel_with_own_request_ids(rt4):
+    rids, results, elapsed = four_sleepy_calls(rt4)
     assert elapsed < 1.5, "4 x 0.5 s calls took %.2f s" % elapsed
     for rid in rids:
         assert results[rid].status == 200
@@ -1057,19 +1062,7 @@ def test_standby_initializer_from_assigned_environment(start_standby):
 def test_standby_concurrency_4_runs_calls_in_parallel(start_standby):
     runtime = start_standby()
     mount_and_assign(runtime, FC_INSTANCE_CONCURRENCY=4)
-    rids = [new_request_id() for _ in range(4)]
-    results = {}
-
-    def call(rid):
-        results[rid] = runtime.invoke("index.sleepy", request_id=rid)
-
-    threads = [threading.Thread(target=call, args=(rid,)) for rid in rids]
-    began = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(REQUEST_TIMEOUT_S)
-    elapsed = time.monotonic() - began
+    rids, results, elapsed = four_sleepy_calls(runtime)
     assert elapsed < 1.5, "4 x 0.5 s calls took %.2f s" % elapsed
     for rid in rids:
         assert (results[rid].status, results[rid].body) == (200, rid.encode())
