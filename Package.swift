@@ -73,6 +73,16 @@ let package = Package(
             resources: [.copy("Resources/python"), .copy("Resources/nodejs")],
             swiftSettings: swiftSettings
         ),
+        // Event-driven: the durable async queue's dispatcher and the timer triggers' scheduler.
+        .target(
+            name: "NimbusEvents",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP edge: the FC 2016-08-15 API on Hummingbird.
         .target(
             name: "NimbusHTTP",
@@ -80,6 +90,7 @@ let package = Package(
                 "NimbusCore",
                 "NimbusPackages",
                 "NimbusRuntime",
+                "NimbusEvents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -106,6 +117,7 @@ let package = Package(
                 "NimbusSQLite",
                 "NimbusPackages",
                 "NimbusRuntime",
+                "NimbusEvents",
                 "NimbusHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,6 +153,11 @@ let package = Package(
         .testTarget(
             name: "NimbusRuntimeTests",
             dependencies: ["NimbusCore", "NimbusRuntime"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NimbusEventsTests",
+            dependencies: ["NimbusCore", "NimbusEvents", "NimbusSQLite"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -23,6 +23,8 @@ package struct NimbusError: Error, Equatable, Sendable, CustomStringConvertible 
         case asyncConfigNotExists = "AsyncConfigNotExists"
         case provisionConfigNotFound = "ProvisionConfigNotFound"
         case onDemandConfigNotFound = "OnDemandConfigNotFound"
+        case asyncInvocationNotFound = "StatefulAsyncInvocationNotFound"
+        case asyncInvocationAlreadyExists = "StatefulAsyncInvocationAlreadyExists"
         case serviceAlreadyExists = "ServiceAlreadyExists"
         case functionAlreadyExists = "FunctionAlreadyExists"
         case triggerAlreadyExists = "TriggerAlreadyExists"

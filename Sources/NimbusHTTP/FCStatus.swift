@@ -11,10 +11,11 @@ extension NimbusError.Code {
             .requestTimeTooSkewed:
             .forbidden
         case .serviceNotFound, .functionNotFound, .triggerNotFound, .aliasNotFound, .versionNotFound,
-            .domainNameNotFound, .asyncConfigNotExists, .provisionConfigNotFound, .onDemandConfigNotFound:
+            .domainNameNotFound, .asyncConfigNotExists, .provisionConfigNotFound, .onDemandConfigNotFound,
+            .asyncInvocationNotFound:
             .notFound
         case .serviceAlreadyExists, .functionAlreadyExists, .triggerAlreadyExists, .serviceNotEmpty,
-            .functionNotEmpty, .concurrentUpdate:
+            .functionNotEmpty, .concurrentUpdate, .asyncInvocationAlreadyExists:
             .conflict
         case .preconditionFailed, .instanceExited, .instanceFileNotFound, .instanceFilePermission: .preconditionFailed
         case .resourceExhausted: .tooManyRequests

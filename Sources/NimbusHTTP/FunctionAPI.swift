@@ -1,16 +1,24 @@
 import Foundation
 import Hummingbird
 import NimbusCore
+import NimbusEvents
 import NimbusRuntime
 
 /// Everything that runs functions: invocations, HTTP triggers, logs and instance listings.
 package struct FunctionAPI: Sendable {
     let runner: FunctionRunner
     let authenticator: RequestAuthenticator
+    let events: AsyncDispatcher
+    let eventStore: any AsyncEventStore
 
-    package init(runner: FunctionRunner, authenticator: RequestAuthenticator) {
+    package init(
+        runner: FunctionRunner, authenticator: RequestAuthenticator, events: AsyncDispatcher,
+        eventStore: any AsyncEventStore
+    ) {
         self.runner = runner
         self.authenticator = authenticator
+        self.events = events
+        self.eventStore = eventStore
     }
 
     var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator) }
@@ -22,7 +30,8 @@ package struct FunctionAPI: Sendable {
 
     package func register(on router: Router<NimbusRequestContext>) {
         let api = router.group(RouterPath(ManagementAPI.prefix))
-        InvocationAPI(runner: runner).register(on: api)
+        InvocationAPI(runner: runner, events: events).register(on: api)
+        AsyncInvocationAPI(control: runner.control, store: eventStore, dispatcher: events).register(on: api)
         proxy.register(on: router)
         registerLogs(on: api)
         registerInstances(on: api)

@@ -3,14 +3,17 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NimbusCore
+import NimbusEvents
 import NimbusRuntime
 
-/// `POST .../invocations`: sync calls answer with the function's bytes; async calls are accepted with 202.
+/// `POST .../invocations`: sync calls answer with the function's bytes; async calls are accepted with 202
+/// once the event is committed to the durable queue.
 struct InvocationAPI: Sendable {
     static let syncPayloadLimit = 32 << 20
     static let asyncPayloadLimit = 128 << 10
 
     let runner: FunctionRunner
+    let events: AsyncDispatcher
 
     func register(on api: RouterGroup<NimbusRequestContext>) {
         api.post("services/:service/functions/:function/invocations") { request, context in
@@ -25,22 +28,52 @@ struct InvocationAPI: Sendable {
         let isAsync = request.headers[Self.invocationType]?.lowercased() == "async"
         let limit = isAsync ? Self.asyncPayloadLimit : Self.syncPayloadLimit
         let payload = try await Self.collect(request, limit: limit)
+        if isAsync {
+            let target = QualifiedFunction(serviceName: service, qualifier: qualifier, functionName: function)
+            return try await enqueue(request, context, target: target, payload: payload)
+        }
         let call = InstanceCall(
             requestId: context.requestId, kind: .event(payload),
             wantsLogTail: request.headers[Self.logType]?.lowercased() == "tail")
-        if isAsync {
-            // In memory for now: the durable queue is its own piece of work.
-            let runner = runner
-            let logger = context.logger
-            Task {
-                do { _ = try await runner.run(deployment, call) } catch {
-                    logger.warning("async invocation failed", metadata: ["error": "\(error)"])
-                }
-            }
-            return Response(status: .accepted)
-        }
         let reply = try await runner.run(deployment, call)
         return Self.response(reply, deployment: deployment, status: .ok)
+    }
+
+    /// Commits the event, then answers 202 with its invocation id (FC's stateful async invocation id).
+    func enqueue(_ request: Request, _ context: NimbusRequestContext, target: QualifiedFunction, payload: ByteBuffer)
+        async throws -> Response
+    {
+        let policy = await runner.policy(for: target)
+        let stateful =
+            switch request.headers[Self.statefulEnable]?.lowercased() {
+            case "true": true
+            case "false": false
+            default: policy.stateful
+            }
+        let invocationId = try Self.invocationId(request.headers[Self.statefulId]) ?? context.requestId
+        let event = AsyncEvent(
+            invocationId: invocationId, requestId: context.requestId, target: target, source: .invoke,
+            payload: Array(payload.readableBytesView), stateful: stateful, enqueuedTime: Date())
+        try await events.accept([event])
+        var headers = HTTPFields()
+        headers[Self.statefulId] = invocationId
+        return Response(status: .accepted, headers: headers)
+    }
+
+    /// FC's rule for caller-chosen ids: up to 128 of `[A-Za-z0-9_-]`, starting with a letter or `_`.
+    static func invocationId(_ header: String?) throws(NimbusError) -> String? {
+        guard let header, !header.isEmpty else { return nil }
+        let allowed = header.unicodeScalars.allSatisfy {
+            ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || $0 == "_" || $0 == "-"
+        }
+        guard header.count <= 128, allowed, let first = header.unicodeScalars.first,
+            first == "_" || (first.isASCII && CharacterSet.letters.contains(first))
+        else {
+            throw .invalidArgument(
+                "X-Fc-Stateful-Async-Invocation-Id '\(header)' must be up to 128 letters, digits, '_' or '-', "
+                    + "starting with a letter or '_'")
+        }
+        return header
     }
 
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
@@ -77,6 +110,8 @@ struct InvocationAPI: Sendable {
 
     static let invocationType = HTTPField.Name("x-fc-invocation-type")!
     static let logType = HTTPField.Name("x-fc-log-type")!
+    static let statefulId = HTTPField.Name("x-fc-stateful-async-invocation-id")!
+    static let statefulEnable = HTTPField.Name("x-fc-stateful-async-invocation-enable")!
     static let logResult = HTTPField.Name("x-fc-log-result")!
     static let errorTypeHeader = HTTPField.Name("x-fc-error-type")!
 }

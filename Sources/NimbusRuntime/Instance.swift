@@ -183,7 +183,9 @@ actor Instance {
             request.body = .bytes(http.body)
             controlPath = "/http-invoke"
         }
-        for (name, value) in contract.headers(requestId: call.requestId, controlPath: controlPath) {
+        for (name, value) in contract.headers(
+            requestId: call.requestId, controlPath: controlPath, retryCount: call.retryCount)
+        {
             request.headers.replaceOrAdd(name: name, value: value)
         }
         beginCall(call.requestId, wantsTail: call.wantsLogTail)

@@ -15,11 +15,14 @@ package struct InstanceCall: Sendable {
     package var kind: Kind
     /// Keep the last 4 KB of this call's log lines for `X-Fc-Log-Result`.
     package var wantsLogTail: Bool
+    /// Async retries before this call (`x-fc-retry-count`, the context's `retryCount`).
+    package var retryCount: Int
 
-    package init(requestId: String, kind: Kind, wantsLogTail: Bool) {
+    package init(requestId: String, kind: Kind, wantsLogTail: Bool, retryCount: Int = 0) {
         self.requestId = requestId
         self.kind = kind
         self.wantsLogTail = wantsLogTail
+        self.retryCount = retryCount
     }
 }
 

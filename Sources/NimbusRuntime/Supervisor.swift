@@ -103,11 +103,15 @@ package actor Supervisor: Service {
         let id: InstancePool.InstanceID
         let instance: Instance
         do {
-            (id, instance) = try await withCheckedThrowingContinuation { continuation in
-                waiters[callID] = continuation
-                let actions = pools[key]!.pool.arrive(callID, now: Date(), headroom: headroom)
-                perform(actions, key: key, requestId: call.requestId)
-                if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
+            (id, instance) = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    waiters[callID] = continuation
+                    let actions = pools[key]!.pool.arrive(callID, now: Date(), headroom: headroom)
+                    perform(actions, key: key, requestId: call.requestId)
+                    if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
+                }
+            } onCancel: {
+                Task { await self.abandon(callID, key: key) }
             }
         } catch let failure as InstanceStartFailure {
             switch failure {
@@ -139,6 +143,12 @@ package actor Supervisor: Service {
             try? await Task.sleep(for: .seconds(wait))
             self.expire(call, key: key)
         }
+    }
+
+    /// A waiting call's task was cancelled (an async event stopped): it leaves the queue without an instance.
+    private func abandon(_ call: InstancePool.CallID, key: PoolKey) {
+        guard pools[key]?.pool.cancel(call) == true, let waiter = waiters.removeValue(forKey: call) else { return }
+        waiter.resume(throwing: NimbusError(.resourceExhausted, "the call was cancelled while it waited"))
     }
 
     private func expire(_ call: InstancePool.CallID, key: PoolKey) {

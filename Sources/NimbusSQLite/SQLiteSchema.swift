@@ -64,6 +64,45 @@ enum SQLiteSchema {
                     CREATE INDEX function_configs_by_path ON function_configs (kind, path);
                     """)
         }
+        migrator.registerMigration("v3-async-events-and-timer-ticks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE async_events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        invocation_id TEXT NOT NULL CHECK (length(invocation_id) BETWEEN 1 AND 128),
+                        request_id TEXT NOT NULL,
+                        service_name TEXT NOT NULL,
+                        qualifier TEXT NOT NULL,
+                        function_name TEXT NOT NULL,
+                        source TEXT NOT NULL CHECK (source IN ('invoke', 'timer', 'destination')),
+                        payload BLOB NOT NULL,
+                        stateful INTEGER NOT NULL CHECK (stateful IN (0, 1)),
+                        status TEXT NOT NULL
+                            CHECK (status IN ('Enqueued', 'Running', 'Succeeded', 'Failed', 'Expired', 'Stopped')),
+                        attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                        redeliveries INTEGER NOT NULL CHECK (redeliveries >= 0),
+                        enqueued_time DOUBLE NOT NULL,
+                        next_attempt_time DOUBLE NOT NULL,
+                        started_time DOUBLE,
+                        end_time DOUBLE,
+                        instance_id TEXT,
+                        duration_ms INTEGER,
+                        error_message TEXT,
+                        result BLOB,
+                        destination_status TEXT,
+                        parent TEXT CHECK (parent IS NULL OR json_valid(parent)),
+                        history TEXT NOT NULL CHECK (json_valid(history)),
+                        UNIQUE (service_name, function_name, invocation_id)
+                    );
+                    CREATE INDEX async_events_due ON async_events (next_attempt_time) WHERE status = 'Enqueued';
+                    CREATE INDEX async_events_by_function ON async_events (service_name, function_name, seq);
+                    CREATE INDEX async_events_finished ON async_events (end_time) WHERE end_time IS NOT NULL;
+                    CREATE TABLE timer_ticks (
+                        trigger_id TEXT PRIMARY KEY NOT NULL,
+                        last_tick DOUBLE NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

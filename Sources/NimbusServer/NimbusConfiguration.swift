@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import NimbusEvents
 import NimbusRuntime
 
 /// Everything `nimbus serve` can be told. Keys are read from the command line first, then the
@@ -24,6 +25,9 @@ import NimbusRuntime
 /// | `bwrap` | `NIMBUS_BWRAP` | `/usr/bin/bwrap` |
 /// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
 /// | `node` | `NIMBUS_NODE` | `/usr/bin/node` |
+/// | `async.concurrency` | `NIMBUS_ASYNC_CONCURRENCY` | `32` (async events running at once) |
+/// | `async.retry.base` | `NIMBUS_ASYNC_RETRY_BASE` | `1` (seconds before the first retry; doubles) |
+/// | `async.retention` | `NIMBUS_ASYNC_RETENTION` | `604800` (seconds finished events stay queryable) |
 package struct NimbusConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8080
@@ -39,6 +43,8 @@ package struct NimbusConfiguration: Sendable {
     /// `false` runs them as plain processes, an operator's explicit and unsafe choice.
     package var sandbox = true
     package var bubblewrapPath = "/usr/bin/bwrap"
+    /// The async queue and timers (region and account are filled in from the credentials).
+    package var events = EventsConfiguration()
 
     package init() {}
 
@@ -63,6 +69,9 @@ package struct NimbusConfiguration: Sendable {
         runtime.queueTimeout = config.double(forKey: "instance.queue.timeout", default: runtime.queueTimeout)
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
+        events.concurrency = max(1, config.int(forKey: "async.concurrency", default: events.concurrency))
+        events.retryBase = config.double(forKey: "async.retry.base", default: events.retryBase)
+        events.retention = config.double(forKey: "async.retention", default: events.retention)
     }
 
     /// Command-line values first, then the process environment.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NimbusCore
+import NimbusEvents
 import NimbusHTTP
 import NimbusPackages
 import NimbusRuntime
@@ -24,8 +25,8 @@ package enum NimbusServer {
             at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dataDirectory.path)
         let loaded = try CredentialsFile.load(configuration, dataDirectory: dataDirectory)
-        let store = ChangeTrackingStore(
-            try SQLiteStore(path: dataDirectory.appendingPathComponent("nimbus.sqlite").path))
+        let database = try SQLiteStore(path: dataDirectory.appendingPathComponent("nimbus.sqlite").path)
+        let store = ChangeTrackingStore(database)
         let code = try FileCodeRepository(root: dataDirectory.appendingPathComponent("code", isDirectory: true))
         let control = ControlPlane(
             store: store, code: code, credentials: loaded.credentials, region: configuration.region)
@@ -40,7 +41,15 @@ package enum NimbusServer {
         let authenticator = RequestAuthenticator(credentials: loaded.credentials)
         await supervisor.setProvisionSource { await runner.provisionTargets() }
 
-        let functions = FunctionAPI(runner: runner, authenticator: authenticator)
+        var events = configuration.events
+        events.region = configuration.region
+        events.accountId = loaded.credentials.accountId
+        let dispatcher = AsyncDispatcher(store: database, runner: runner, configuration: events, logger: logger)
+        let changes = store.changes
+        let timers = TimerScheduler(
+            store: database, dispatcher: dispatcher, generation: { changes.current }, logger: logger)
+        let functions = FunctionAPI(
+            runner: runner, authenticator: authenticator, events: dispatcher, eventStore: database)
 
         // Middleware applies to the routes added after it, so all of it comes first.
         let router = Router(context: NimbusRequestContext.self)
@@ -63,7 +72,8 @@ package enum NimbusServer {
             router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
-            services: [supervisor],
+            // Shutdown runs in reverse: timers stop, running events drain, then instances stop.
+            services: [supervisor, dispatcher, timers],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port, loaded) },
             logger: logger)
     }

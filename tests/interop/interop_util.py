@@ -110,7 +110,8 @@ def signed_headers(method, path, key_id=ACCESS_KEY_ID, secret=ACCESS_KEY_SECRET,
 
 
 def raw_request(endpoint, method, path, body=None, timeout=60, **sign_kwargs):
-    headers = signed_headers(method, path, **sign_kwargs)
+    """`path` may carry a query string: management requests sign the path alone (spec section 2)."""
+    headers = signed_headers(method, path.split('?')[0], **sign_kwargs)
     return requests.request(method, endpoint + path, headers=headers, data=body, timeout=timeout)
 
 
@@ -198,3 +199,29 @@ def start_server(data_dir, binary=None, **env):
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError('nimbus did not answer /health within 30 s')
+
+
+# --------------------------------------------------------------------------- async invocations
+def invocation_path(service, function, invocation_id=None):
+    path = '{0}/services/{1}/functions/{2}/stateful-async-invocations'.format(API, service, function)
+    return path + ('/' + invocation_id if invocation_id else '')
+
+
+def wait_for_invocation(endpoint, service, function, invocation_id, statuses=('Succeeded', 'Failed', 'Expired',
+                                                                              'Stopped'), timeout=30, **sign):
+    """Polls the stateful-invocation API until the event reaches one of `statuses`; returns its JSON."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = raw_request(endpoint, 'GET', invocation_path(service, function, invocation_id), **sign)
+        if resp.status_code == 200 and resp.json()['status'] in statuses:
+            return resp.json()
+        assert time.monotonic() < deadline, 'invocation {0} still {1} after {2} s'.format(
+            invocation_id, resp.json().get('status') if resp.status_code == 200 else resp.text, timeout)
+        time.sleep(0.05)
+
+
+def function_logs(endpoint, service, function, **sign):
+    path = '{0}/services/{1}/functions/{2}/logs?limit=10000'.format(API, service, function)
+    resp = raw_request(endpoint, 'GET', path, timeout=30, **sign)
+    assert resp.status_code == 200, resp.text
+    return resp.json()['logs']

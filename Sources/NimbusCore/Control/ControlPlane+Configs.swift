@@ -6,6 +6,7 @@ extension ControlPlane {
         _ = try await function(target.functionName, service: target.serviceName)
         try Self.validateQualifier(target.qualifier, for: kind)
         let kept = try Self.validatedFields(kind, fields)
+        if kind == .asyncInvoke { try await requireDestinations(kept) }
         let time = Self.wholeSeconds(now())
         let existing = try await store.config(kind, for: target)
         let record = FunctionConfigRecord(
@@ -85,13 +86,27 @@ extension ControlPlane {
                 throw .invalidArgument("destinationConfig must be an object")
             }
             for (key, route) in routes where route != .null {
-                guard ["onSuccess", "onFailure"].contains(key), route["destination"]?.stringValue != nil else {
+                guard ["onSuccess", "onFailure"].contains(key), let arn = route["destination"]?.stringValue else {
                     throw .invalidArgument("destinationConfig.\(key) must be {\"destination\": \"<ARN>\"}")
                 }
+                _ = try DestinationARN.parse(arn)
             }
             kept["destinationConfig"] = destinations
         }
         return kept
+    }
+
+    /// A destination must name a function that exists when the config is stored.
+    func requireDestinations(_ fields: [String: JSONValue]) async throws(NimbusError) {
+        for key in ["onSuccess", "onFailure"] {
+            guard let arn = fields["destinationConfig"]?.field(key)?.field("destination")?.stringValue else { continue }
+            let target = try DestinationARN.parse(arn)
+            guard (try? await function(target.functionName, service: target.serviceName)) != nil else {
+                throw .invalidArgument(
+                    "destinationConfig.\(key).destination: function '\(target.functionName)' does not exist in "
+                        + "service '\(target.serviceName)'")
+            }
+        }
     }
 
     static func integer(_ fields: [String: JSONValue], _ key: String, _ bounds: ClosedRange<Int>, required: Bool)

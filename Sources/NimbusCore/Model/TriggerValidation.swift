@@ -40,6 +40,7 @@ extension TriggerSpec {
         guard let cron = config.field("cronExpression")?.stringValue, !cron.isEmpty else {
             throw .invalidArgument("triggerConfig.cronExpression is required for a timer trigger")
         }
+        _ = try CronSchedule(parsing: cron)
         if let enable = config.field("enable"), enable != .null {
             guard case .bool = enable else { throw .invalidArgument("triggerConfig.enable must be a boolean") }
         }

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import NimbusCore
+import Synchronization
+
+extension AsyncDispatcher {
+    /// One attempt of a claimed event, and the write of its outcome.
+    func process(_ event: AsyncEvent) async {
+        let policy = await runner.policy(for: event.target)
+        var transition: AsyncAttempts.Transition
+        var outcome: AttemptOutcome?
+        if let expired = AsyncAttempts.expireIfStale(event, policy: policy, now: Date()) {
+            transition = expired
+        } else {
+            let runner = runner
+            let attempt = Task { await runner.attempt(event) }
+            attempts.withLock { $0[event.key] = attempt }
+            var result = await withTaskCancellationHandler {
+                await attempt.value
+            } onCancel: {
+                attempt.cancel()
+            }
+            attempts.withLock { $0[event.key] = nil }
+            if case .succeeded = result {
+            } else if stopping.load(ordering: .relaxed) || Task.isCancelled || attempt.isCancelled {
+                result = .interrupted
+            }
+            outcome = result
+            transition = AsyncAttempts.finish(
+                event, result, policy: policy, now: Date(), retryBase: configuration.retryBase)
+        }
+        let follow = transition.route.map { destinationEvent(for: transition.event, route: $0) }
+        var written = false
+        for attempt in 1...5 {
+            do {
+                written = try await store.settle(transition.event, follow: follow)
+                break
+            } catch {
+                logger.error(
+                    "writing an async outcome failed",
+                    metadata: ["request.id": "\(event.requestId)", "attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(100 * attempt))
+            }
+        }
+        count(transition, outcome: outcome, written: written, follow: follow)
+    }
+
+    func count(_ transition: AsyncAttempts.Transition, outcome: AttemptOutcome?, written: Bool, follow: AsyncEvent?) {
+        let event = transition.event
+        counters.withLock { counters in
+            switch event.status {
+            case .succeeded: counters.succeeded += 1
+            case .failed: counters.failed += 1
+            case .expired: counters.expired += 1
+            case .enqueued:
+                switch outcome {
+                case .throttled: counters.throttled += 1
+                case .interrupted: counters.redelivered += 1
+                default: counters.retried += 1
+                }
+            case .running, .stopped: break
+            }
+            if outcome != nil { counters.attempts += 1 }
+            if written, follow != nil { counters.destinationsSent += 1 }
+        }
+        guard written else {
+            logger.info("async event stopped while it ran; its outcome is dropped", metadata: meta(event))
+            return
+        }
+        switch event.status {
+        case .failed, .expired:
+            logger.warning(
+                "async event \(event.status.rawValue.lowercased()) after \(event.attempts) attempt(s)",
+                metadata: meta(event).merging(["error": "\(event.errorMessage ?? "")"]) { $1 })
+        case .enqueued where event.source == .destination && event.attempts > 0:
+            logger.warning("destination record failed; retrying", metadata: meta(event))
+        default: break
+        }
+    }
+
+    func meta(_ event: AsyncEvent) -> Logger.Metadata {
+        [
+            "request.id": "\(event.requestId)", "function.name": "\(event.target.functionName)",
+            "service.name": "\(event.target.serviceName)", "invocation.id": "\(event.invocationId)",
+        ]
+    }
+
+    /// FC's result callback: the outcome record goes to the destination function as a new async event.
+    func destinationEvent(for event: AsyncEvent, route: AsyncAttempts.Route) -> AsyncEvent {
+        let now = Date()
+        let id = UUID().uuidString.lowercased()
+        var record = AsyncEvent(
+            invocationId: "dst-\(id)", requestId: id, target: route.destination, source: .destination,
+            payload: DestinationRecord.payload(
+                for: event, condition: route.condition, region: configuration.region,
+                accountId: configuration.accountId, now: now),
+            stateful: event.stateful, enqueuedTime: now)
+        record.parent = event.key
+        return record
+    }
+}
