@@ -12,13 +12,13 @@ import requests
 
 
 @contextlib.contextmanager
-def local_nimbus(binary, **env):
+def local_nimbus(binary, data_dir=None, **env):
     """Yields (endpoint, SDK client with keys AK/SK) once /health answers; stops the server after."""
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
     environment = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK', **env)
-    server = subprocess.Popen([binary, 'serve', '--port', str(port), '--data-dir', tempfile.mkdtemp(prefix='nimbus-')],
+    server = subprocess.Popen([binary, 'serve', '--port', str(port), '--data-dir', data_dir or tempfile.mkdtemp(prefix='nimbus-')],
                               env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = 'http://127.0.0.1:%d' % port
     try:

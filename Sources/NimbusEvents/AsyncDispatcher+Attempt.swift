@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NimbusCore
@@ -7,6 +8,7 @@ extension AsyncDispatcher {
     /// One attempt of a claimed event, and the write of its outcome.
     func process(_ event: AsyncEvent) async {
         let policy = await runner.policy(for: event.target)
+        metrics.queueWait.recordSeconds(max(0, Date().timeIntervalSince(event.nextAttemptTime)))
         var transition: AsyncAttempts.Transition
         var outcome: AttemptOutcome?
         if let expired = AsyncAttempts.expireIfStale(event, policy: policy, now: Date()) {
@@ -47,33 +49,26 @@ extension AsyncDispatcher {
 
     func count(_ transition: AsyncAttempts.Transition, outcome: AttemptOutcome?, written: Bool, follow: AsyncEvent?) {
         let event = transition.event
-        counters.withLock { counters in
-            switch event.status {
-            case .succeeded: counters.succeeded += 1
-            case .failed: counters.failed += 1
-            case .expired: counters.expired += 1
-            case .enqueued:
-                switch outcome {
-                case .throttled: counters.throttled += 1
-                case .interrupted: counters.redelivered += 1
-                default: counters.retried += 1
-                }
-            case .running, .stopped: break
-            }
-            if outcome != nil { counters.attempts += 1 }
-            if written, follow != nil { counters.destinationsSent += 1 }
+        switch (event.status, outcome) {
+        case (.enqueued, .throttled?): metrics.attempt("throttled")
+        case (.enqueued, .interrupted?):
+            metrics.attempt("interrupted")
+            metrics.redelivered.increment()
+        case (.enqueued, _): metrics.attempt("retried")
+        case (.expired, _): metrics.attempt("expired")
+        case (let status, _): metrics.attempt(written ? status.rawValue.lowercased() : "stopped")
         }
         guard written else {
             logger.info("async event stopped while it ran; its outcome is dropped", metadata: meta(event))
             return
         }
+        if event.status.isFinal { metrics.finished(event) }
+        if follow != nil { metrics.destinationSent() }
         switch event.status {
         case .failed, .expired:
             logger.warning(
                 "async event \(event.status.rawValue.lowercased()) after \(event.attempts) attempt(s)",
                 metadata: meta(event).merging(["error": "\(event.errorMessage ?? "")"]) { $1 })
-        case .enqueued where event.source == .destination && event.attempts > 0:
-            logger.warning("destination record failed; retrying", metadata: meta(event))
         default: break
         }
     }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NimbusCore
@@ -15,7 +16,9 @@ package final class AsyncDispatcher: Service, Sendable {
     let configuration: EventsConfiguration
     let logger: Logger
     let wake = WakeSignal()
-    let counters = Mutex(AsyncCounters())
+    let metrics: AsyncMetrics
+    /// Attempts running now (bounded by `configuration.concurrency`).
+    let inFlight = Mutex(0)
     /// Set once graceful shutdown begins: failures from then on are interruptions, not attempts.
     let stopping = Atomic<Bool>(false)
     /// Attempts in flight, so that stopping an event can cancel its attempt.
@@ -23,27 +26,27 @@ package final class AsyncDispatcher: Service, Sendable {
 
     package init(
         store: any AsyncEventStore, runner: any AsyncEventRunner, configuration: EventsConfiguration,
-        logger: Logger
+        metrics: any MetricsFactory, logger: Logger
     ) {
         self.store = store
         self.runner = runner
         self.configuration = configuration
+        self.metrics = AsyncMetrics(factory: metrics)
         self.logger = logger
     }
 
     /// Stores events durably (the caller may answer 202 once this returns) and wakes the dispatcher.
     package func accept(_ events: [AsyncEvent]) async throws(NimbusError) {
         try await store.enqueue(events)
-        counters.withLock { $0.enqueued += events.count }
+        metrics.enqueued.increment(by: Int64(events.count))
         wake.signal()
     }
 
     /// A timer enqueued its tick's event (in the same transaction as the tick): run it now.
     package func timerFired(skipped: Int) {
-        counters.withLock {
-            $0.timerTicks += 1
-            $0.timerTicksSkipped += skipped
-        }
+        metrics.timerTicks.increment()
+        metrics.timerTicksSkipped.increment(by: Int64(skipped))
+        metrics.enqueued.increment()
         wake.signal()
     }
 
@@ -55,12 +58,15 @@ package final class AsyncDispatcher: Service, Sendable {
         return stopped
     }
 
-    package var statistics: AsyncCounters { counters.withLock { $0 } }
+    /// Sets the backlog gauges from the queue (called when metrics are scraped).
+    package func refreshGauges() async {
+        if let statistics = try? await store.queueStatistics(now: Date()) { metrics.record(statistics) }
+    }
 
     package func run() async throws {
         let recovered = try await store.requeueInterrupted(now: Date())
         if recovered > 0 {
-            counters.withLock { $0.redelivered += recovered }
+            metrics.redelivered.increment(by: Int64(recovered))
             logger.notice(
                 "async events interrupted by the last shutdown queued again", metadata: ["count": "\(recovered)"])
         }
@@ -78,7 +84,7 @@ package final class AsyncDispatcher: Service, Sendable {
     private func dispatch(into group: inout DiscardingTaskGroup) async {
         var lastPrune = Date.distantPast
         while !stopping.load(ordering: .relaxed) {
-            let free = configuration.concurrency - counters.withLock { $0.inFlight }
+            let free = configuration.concurrency - inFlight.withLock { $0 }
             var claimed: [AsyncEvent] = []
             if free > 0 {
                 do {
@@ -88,10 +94,10 @@ package final class AsyncDispatcher: Service, Sendable {
                 }
             }
             for event in claimed {
-                counters.withLock { $0.inFlight += 1 }
+                inFlight.withLock { $0 += 1 }
                 group.addTask {
                     await self.process(event)
-                    self.counters.withLock { $0.inFlight -= 1 }
+                    self.inFlight.withLock { $0 -= 1 }
                     self.wake.signal()
                 }
             }
@@ -109,7 +115,7 @@ package final class AsyncDispatcher: Service, Sendable {
     /// Gives running events the drain timeout, then cancels them: they are written back as interrupted.
     private func drain(_ group: inout DiscardingTaskGroup) async {
         let deadline = Date().addingTimeInterval(configuration.drainTimeout)
-        while counters.withLock({ $0.inFlight }) > 0, Date() < deadline {
+        while inFlight.withLock({ $0 }) > 0, Date() < deadline {
             await wake.wait(upTo: 0.1)
         }
         group.cancelAll()
@@ -121,22 +127,4 @@ package final class AsyncDispatcher: Service, Sendable {
             logger.info("pruned finished async events", metadata: ["count": "\(removed)"])
         }
     }
-}
-
-/// What the dispatcher has done since this process started (for `/metrics`).
-package struct AsyncCounters: Sendable, Equatable {
-    package var enqueued = 0
-    package var inFlight = 0
-    package var attempts = 0
-    package var succeeded = 0
-    package var failed = 0
-    package var expired = 0
-    package var retried = 0
-    package var throttled = 0
-    package var redelivered = 0
-    package var destinationsSent = 0
-    package var timerTicks = 0
-    package var timerTicksSkipped = 0
-
-    package init() {}
 }

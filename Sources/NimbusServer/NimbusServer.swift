@@ -7,6 +7,7 @@ import NimbusHTTP
 import NimbusPackages
 import NimbusRuntime
 import NimbusSQLite
+import Prometheus
 
 /// The composition root: opens the data dir, builds the stores, the control plane and the router.
 package enum NimbusServer {
@@ -44,7 +45,11 @@ package enum NimbusServer {
         var events = configuration.events
         events.region = configuration.region
         events.accountId = loaded.credentials.accountId
-        let dispatcher = AsyncDispatcher(store: database, runner: runner, configuration: events, logger: logger)
+        // One registry per server (not swift-metrics' global bootstrap), so servers in one test process stay apart.
+        let registry = PrometheusCollectorRegistry()
+        let dispatcher = AsyncDispatcher(
+            store: database, runner: runner, configuration: events,
+            metrics: PrometheusMetricsFactory(registry: registry), logger: logger)
         let changes = store.changes
         let timers = TimerScheduler(
             store: database, dispatcher: dispatcher, generation: { changes.current }, logger: logger)
@@ -67,6 +72,7 @@ package enum NimbusServer {
                 service: target.serviceName, qualifier: target.qualifier, function: target.functionName)
         }.register(on: router)
         functions.register(on: router)
+        MetricsAPI(registry: registry) { await dispatcher.refreshGauges() }.register(on: router)
 
         return Application(
             router: router,

@@ -3,6 +3,7 @@ import Logging
 import NimbusCore
 import NimbusEvents
 import NimbusSQLite
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -67,10 +68,11 @@ struct AsyncDispatcherTests {
                 "flaky": AsyncInvokePolicy(maximumRetries: 3),
                 "broken": AsyncInvokePolicy(maximumRetries: 1, onFailure: target("sink")),
             ])
+        let registry = PrometheusCollectorRegistry()
         let dispatcher = AsyncDispatcher(
             store: store, runner: runner,
             configuration: EventsConfiguration(retryBase: 0.05, pollInterval: 0.02, accountId: "123"),
-            logger: Logger(label: "test"))
+            metrics: PrometheusMetricsFactory(registry: registry), logger: Logger(label: "test"))
         let now = Date()
         try await dispatcher.accept([
             AsyncEvent(
@@ -95,10 +97,16 @@ struct AsyncDispatcherTests {
         // The function saw retry counts 0, 1, 2: FC's x-fc-retry-count.
         #expect(runner.seen.withLock { $0["flaky"] } == [0, 1, 2])
         #expect(runner.seen.withLock { $0["sink"]?.count } == 1)
-        let counters = dispatcher.statistics
-        #expect(counters.succeeded == 2)  // flaky and the destination record
-        #expect(counters.failed == 1)
-        #expect(counters.retried == 3)
-        #expect(counters.destinationsSent == 1)
+        await dispatcher.refreshGauges()
+        let metrics = registry.emitToString()
+        #expect(metrics.contains("nimbus_async_enqueued_total 2"))
+        #expect(metrics.contains(#"nimbus_async_attempts_total{outcome="succeeded"} 2"#))  // flaky, the record
+        #expect(metrics.contains(#"nimbus_async_attempts_total{outcome="retried"} 3"#))
+        #expect(metrics.contains(#"nimbus_async_attempts_total{outcome="failed"} 1"#))
+        #expect(
+            metrics.contains(
+                #"nimbus_async_events_total{service="svc",function="broken",status="Failed",source="invoke"} 1"#))
+        #expect(metrics.contains("nimbus_async_destinations_sent_total 1"))
+        #expect(metrics.contains("nimbus_async_backlog 0"))
     }
 }

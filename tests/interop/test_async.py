@@ -154,3 +154,22 @@ def test_bad_async_input_is_refused_with_fc_errors(client, endpoint, service, ma
                          'StatefulAsyncInvocationNotFound')
     check_error_response(raw_request(endpoint, 'GET', invocation_path(service, fn) + '?status=Bogus'), 400,
                          'InvalidArgument')
+
+
+def test_async_metrics_are_exported_for_prometheus(client, endpoint, service, make_zip):
+    fn = make(client, service, make_zip, ECHO)
+    for i in range(3):
+        client.invoke_function(service, fn, payload=b'm', headers=dict(ASYNC, **{
+            'x-fc-stateful-async-invocation-id': 'm{0}'.format(i)}))
+    for i in range(3):
+        wait_for_invocation(endpoint, service, fn, 'm{0}'.format(i))
+    resp = requests.get(endpoint + '/metrics', timeout=10)
+    assert resp.status_code == 200
+    assert resp.headers['content-type'].startswith('text/plain')
+    text = resp.text
+    line = 'nimbus_async_events_total{{service="{0}",function="{1}",status="Succeeded",source="invoke"}} 3'.format(
+        service, fn)
+    assert line in text, text
+    for name in ('nimbus_async_backlog ', 'nimbus_async_oldest_event_age_seconds ', 'nimbus_async_enqueued_total ',
+                 'nimbus_async_queue_wait_seconds_bucket'):
+        assert name in text, name
