@@ -19,7 +19,7 @@ package struct EventsConfiguration: Sendable {
 
     package init(
         concurrency: Int = 32, retryBase: TimeInterval = 1, retention: TimeInterval = 7 * 86_400,
-        keepFinished: Int = 100_000, pollInterval: TimeInterval = 0.25, drainTimeout: TimeInterval = 10,
+        keepFinished: Int = 100_000, pollInterval: TimeInterval = 0.25, drainTimeout: TimeInterval = 5,
         region: String = "local", accountId: String = ""
     ) {
         self.concurrency = concurrency
