@@ -28,6 +28,21 @@ package enum Validation {
         try resourceName(name, field: "triggerName")
     }
 
+    /// A host name: dot-separated labels of `[a-z0-9-]` (not starting or ending with '-'), at most 253 bytes.
+    package static func domainName(_ name: String) throws(NimbusError) {
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let valid =
+            !name.isEmpty && name.utf8.count <= 253 && name == name.lowercased()
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-" }
+            }
+        guard valid else {
+            throw .invalidArgument(
+                "domainName '\(name)' is not a lowercase host name such as 'api.example.com' or 'catalog.localhost'")
+        }
+    }
+
     package static func range(_ value: Int?, _ field: String, _ bounds: ClosedRange<Int>) throws(NimbusError) {
         guard let value else { return }
         guard bounds.contains(value) else {
