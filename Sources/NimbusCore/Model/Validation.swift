@@ -35,7 +35,9 @@ package enum Validation {
             !name.isEmpty && name.utf8.count <= 253 && name == name.lowercased()
             && labels.allSatisfy { label in
                 !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                    && label.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-" }
+                    && label.unicodeScalars.allSatisfy {
+                        ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-"
+                    }
             }
         guard valid else {
             throw .invalidArgument(

@@ -46,7 +46,9 @@ package struct DomainRoute: Codable, Sendable, Equatable {
     /// Empty or absent: every method.
     package var methods: [String]?
 
-    package init(path: String, serviceName: String, functionName: String, qualifier: String? = nil, methods: [String]? = nil) {
+    package init(
+        path: String, serviceName: String, functionName: String, qualifier: String? = nil, methods: [String]? = nil
+    ) {
         self.path = path
         self.serviceName = serviceName
         self.functionName = functionName
