@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
     ],
     targets: [
         // Pure domain: types, validation, FC error codes, signatures, pagination. No I/O.
@@ -86,6 +89,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HTTPS for custom domains: certificate checks (swift-certificates) and per-name TLS (swift-nio-ssl).
+        .target(
+            name: "NimbusTLS",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP edge: the FC 2016-08-15 API on Hummingbird.
         .target(
             name: "NimbusHTTP",
@@ -123,7 +139,9 @@ let package = Package(
                 "NimbusRuntime",
                 "NimbusEvents",
                 "NimbusHTTP",
+                "NimbusTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),

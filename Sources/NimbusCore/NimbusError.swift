@@ -28,6 +28,9 @@ package struct NimbusError: Error, Equatable, Sendable, CustomStringConvertible 
         case serviceAlreadyExists = "ServiceAlreadyExists"
         case functionAlreadyExists = "FunctionAlreadyExists"
         case triggerAlreadyExists = "TriggerAlreadyExists"
+        case aliasAlreadyExists = "AliasAlreadyExists"
+        case domainNameAlreadyExists = "DomainNameAlreadyExists"
+        case routeNotFound = "RouteNotFound"
         case serviceNotEmpty = "ServiceNotEmpty"
         case functionNotEmpty = "FunctionNotEmpty"
         case concurrentUpdate = "ConcurrentUpdateError"
@@ -71,4 +74,14 @@ extension NimbusError {
 
     package static let preconditionFailed = NimbusError(
         .preconditionFailed, "the resource being modified has been changed")
+}
+
+extension NimbusError {
+    package static func versionNotFound(_ id: some CustomStringConvertible, service: String) -> NimbusError {
+        NimbusError(.versionNotFound, "version '\(id)' does not exist in service '\(service)'")
+    }
+
+    package static func aliasNotFound(_ alias: String, service: String) -> NimbusError {
+        NimbusError(.aliasNotFound, "alias '\(alias)' does not exist in service '\(service)'")
+    }
 }

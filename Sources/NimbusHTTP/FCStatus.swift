@@ -12,10 +12,11 @@ extension NimbusError.Code {
             .forbidden
         case .serviceNotFound, .functionNotFound, .triggerNotFound, .aliasNotFound, .versionNotFound,
             .domainNameNotFound, .asyncConfigNotExists, .provisionConfigNotFound, .onDemandConfigNotFound,
-            .asyncInvocationNotFound:
+            .asyncInvocationNotFound, .routeNotFound:
             .notFound
         case .serviceAlreadyExists, .functionAlreadyExists, .triggerAlreadyExists, .serviceNotEmpty,
-            .functionNotEmpty, .concurrentUpdate, .asyncInvocationAlreadyExists:
+            .functionNotEmpty, .concurrentUpdate, .asyncInvocationAlreadyExists, .aliasAlreadyExists,
+            .domainNameAlreadyExists:
             .conflict
         case .preconditionFailed, .instanceExited, .instanceFileNotFound, .instanceFilePermission: .preconditionFailed
         case .resourceExhausted: .tooManyRequests

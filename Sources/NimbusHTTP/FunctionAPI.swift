@@ -26,6 +26,9 @@ package struct FunctionAPI: Sendable {
     /// Bare-path requests naming a function in `x-fc-invocation-target` go to it before any route.
     package func addMiddleware(to router: Router<NimbusRequestContext>) {
         router.add(middleware: InvocationTargetMiddleware(proxy: proxy))
+        router.add(
+            middleware: CustomDomainMiddleware(
+                proxy: proxy, domains: DomainTable(control: runner.control, changes: runner.changes)))
     }
 
     package func register(on router: Router<NimbusRequestContext>) {

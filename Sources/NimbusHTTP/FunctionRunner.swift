@@ -3,7 +3,8 @@ import NimbusCore
 import NimbusRuntime
 import Synchronization
 
-/// Resolves `{service}.{qualifier}/{function}` to something the supervisor can run.
+/// Resolves `{service}.{qualifier}/{function}` to something the supervisor can run: LATEST's live records, a
+/// version's snapshot, or, for an alias, the version its weights pick for this call.
 ///
 /// Resolutions are cached until the next write to the store (see ``ChangeCounter``), so a warm call
 /// costs no database read.
@@ -12,7 +13,8 @@ package struct FunctionRunner: Sendable {
     let supervisor: Supervisor
     let codeDirectory: @Sendable (CodeInfo) -> URL
     let changes: ChangeCounter
-    let cache = ResolutionCache()
+    let cache = GenerationCache<Resolution>()
+    let aliases = GenerationCache<AliasSpec>()
 
     package init(
         control: ControlPlane, supervisor: Supervisor, changes: ChangeCounter,
@@ -30,19 +32,35 @@ package struct FunctionRunner: Sendable {
         var httpTrigger: TriggerRecord?
     }
 
-    func resolve(service: String, qualifier: String, function: String) async throws -> Resolution {
-        let key = "\(service)\u{0}\(qualifier)\u{0}\(function)"
+    /// `random` picks an alias's version (a canary split); the default draws a fresh number per call.
+    func resolve(service: String, qualifier: String, function: String, random: Double = .random(in: 0..<1))
+        async throws -> Resolution
+    {
+        let version = try await version(of: qualifier, service: service, random: random)
+        let key = "\(service)\u{0}\(qualifier)\u{0}\(version)\u{0}\(function)"
         let generation = changes.current
         if let cached = cache.get(key, generation: generation) { return cached }
-        let serviceRecord = try await control.service(service)
-        try ManagementAPI.requireLatest(qualifier, service: service)
-        let functionRecord = try await control.function(function, service: service)
+        let serviceRecord: ServiceRecord
+        let functionRecord: FunctionRecord
+        if version == "LATEST" {
+            serviceRecord = try await control.service(service)
+            functionRecord = try await control.function(function, service: service)
+        } else {
+            let snapshot = try await control.version(version, service: service).snapshot
+            serviceRecord = snapshot.service
+            guard let record = snapshot.function(named: function) else {
+                throw NimbusError(
+                    .functionNotFound,
+                    "function '\(function)' does not exist in service '\(service)' at version \(version)")
+            }
+            functionRecord = record
+        }
         let contract = InstanceContract(
-            service: serviceRecord, function: functionRecord, qualifier: "LATEST", versionId: "LATEST",
+            service: serviceRecord, function: functionRecord, qualifier: qualifier, versionId: version,
             region: control.region, accountId: control.credentials.accountId)
         let triggers = try await control.listTriggers(service: service, function: function, PageQuery(limit: 100))
         let onDemand = try await control.store.config(
-            .onDemand, for: QualifiedFunction(serviceName: service, qualifier: "LATEST", functionName: function))
+            .onDemand, for: QualifiedFunction(serviceName: service, qualifier: qualifier, functionName: function))
         let maximum: Int? =
             if case .number(let value)? = onDemand?.fields["maximumInstanceCount"] { Int(value) } else { nil }
         let resolution = Resolution(
@@ -53,22 +71,40 @@ package struct FunctionRunner: Sendable {
         return resolution
     }
 
-    /// The deployment a call runs: LATEST until versions and aliases exist.
+    /// `LATEST`, a version id, or the version an alias sends this call to.
+    func version(of qualifier: String, service: String, random: Double) async throws -> String {
+        if qualifier == "LATEST" { return qualifier }
+        if qualifier.allSatisfy(\.isNumber) {
+            guard Int(qualifier) != nil else { throw NimbusError.versionNotFound(qualifier, service: service) }
+            return qualifier
+        }
+        let key = "\(service)\u{0}\(qualifier)"
+        let generation = changes.current
+        if let spec = aliases.get(key, generation: generation) { return spec.pick(random) }
+        let spec = try await control.alias(qualifier, service: service).spec
+        aliases.set(key, spec, generation: generation)
+        return spec.pick(random)
+    }
+
+    /// The deployment a call runs.
     func deployment(service: String, qualifier: String, function: String) async throws -> Supervisor.Deployment {
         try await resolve(service: service, qualifier: qualifier, function: function).deployment
     }
 
-    /// Provisioned targets of LATEST (aliases arrive with versions), as the supervisor keeps them.
+    /// Provisioned targets of LATEST and of aliases (an alias keeps its main version warm), as the supervisor
+    /// keeps them.
     package func provisionTargets() async -> [(Supervisor.Deployment, Int)] {
         var targets: [(Supervisor.Deployment, Int)] = []
         var page = PageQuery(limit: 100)
         for _ in 0..<100 {
             guard let configs = try? await control.listConfigs(.provision, filter: FunctionConfigFilter(), page)
             else { break }
-            for config in configs.items where config.qualifier == "LATEST" {
+            for config in configs.items {
+                // random 1.0 is past every canary threshold: the alias's main version
                 guard case .number(let target)? = config.fields["target"], target > 0,
                     let resolved = try? await resolve(
-                        service: config.serviceName, qualifier: config.qualifier, function: config.functionName)
+                        service: config.serviceName, qualifier: config.qualifier, function: config.functionName,
+                        random: 1.0)
                 else { continue }
                 targets.append((resolved.deployment, Int(target)))
             }
@@ -78,26 +114,35 @@ package struct FunctionRunner: Sendable {
         return targets
     }
 
+    /// `current` of a provision config: provisioned instances of the version its qualifier names.
+    package func provisionedCount(_ target: QualifiedFunction) async -> Int {
+        guard
+            let version = try? await version(of: target.qualifier, service: target.serviceName, random: 1.0)
+        else { return 0 }
+        return await supervisor.provisionedCount(
+            service: target.serviceName, version: version, function: target.functionName)
+    }
+
     func run(_ deployment: Supervisor.Deployment, _ call: InstanceCall) async throws -> InstanceReply {
         try await supervisor.invoke(deployment, call)
     }
 }
 
-/// Resolutions tagged with the store generation they were read at; a newer generation empties it.
-final class ResolutionCache: Sendable {
-    private let state = Mutex<(generation: UInt64, entries: [String: FunctionRunner.Resolution])>((0, [:]))
+/// Values tagged with the store generation they were read at; a newer generation empties it.
+final class GenerationCache<Value: Sendable>: Sendable {
+    private let state = Mutex<(generation: UInt64, entries: [String: Value])>((0, [:]))
 
-    func get(_ key: String, generation: UInt64) -> FunctionRunner.Resolution? {
+    func get(_ key: String, generation: UInt64) -> Value? {
         state.withLock { $0.generation == generation ? $0.entries[key] : nil }
     }
 
-    func set(_ key: String, _ resolution: FunctionRunner.Resolution, generation: UInt64) {
+    func set(_ key: String, _ value: Value, generation: UInt64) {
         state.withLock { state in
             if state.generation != generation {
                 state = (generation, [:])
             }
             if state.entries.count > 10_000 { state.entries.removeAll() }
-            state.entries[key] = resolution
+            state.entries[key] = value
         }
     }
 }

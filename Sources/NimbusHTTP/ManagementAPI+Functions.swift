@@ -14,9 +14,13 @@ extension ManagementAPI {
         }
         api.get("services/:service/functions") { request, context in
             let (service, qualifier) = Self.qualified(try Self.parameter(context, "service"))
-            _ = try await control.service(service)
-            try Self.requireLatest(qualifier, service: service)
-            let result = try await control.listFunctions(service: service, try PageQuery(query: Self.query(request)))
+            let page = try PageQuery(query: Self.query(request))
+            let result =
+                if let snapshot = try await control.snapshot(service: service, qualifier: qualifier) {
+                    page.apply(to: snapshot.functions, name: \.name)
+                } else {
+                    try await control.listFunctions(service: service, page)
+                }
             return FCResponse.json(
                 Representations.list(
                     "functions", result.items.map(Representations.function), nextToken: result.nextToken))
@@ -45,11 +49,17 @@ extension ManagementAPI {
         }
     }
 
-    /// A function addressed through `{service}.{qualifier}`.
+    /// A function addressed through `{service}.{qualifier}`: LATEST, or as a version or alias holds it.
     func readFunction(_ context: NimbusRequestContext) async throws -> FunctionRecord {
         let (service, qualifier) = Self.qualified(try Self.parameter(context, "service"))
-        let record = try await control.function(try Self.parameter(context, "function"), service: service)
-        try Self.requireLatest(qualifier, service: service)
+        let name = try Self.parameter(context, "function")
+        guard let snapshot = try await control.snapshot(service: service, qualifier: qualifier) else {
+            return try await control.function(name, service: service)
+        }
+        guard let record = snapshot.function(named: name) else {
+            throw NimbusError(
+                .functionNotFound, "function '\(name)' does not exist in service '\(service)' at '\(qualifier)'")
+        }
         return record
     }
 }

@@ -22,8 +22,8 @@ extension ManagementAPI {
         }
         api.get("services/:service") { _, context in
             let (service, qualifier) = Self.qualified(try Self.parameter(context, "service"))
-            let record = try await control.service(service)
-            try Self.requireLatest(qualifier, service: service)
+            let snapshot = try await control.snapshot(service: service, qualifier: qualifier)
+            let record = if let snapshot { snapshot.service } else { try await control.service(service) }
             return FCResponse.json(Representations.service(record), etag: record.meta.etag)
         }
         api.put("services/:service") { request, context in

@@ -31,6 +31,8 @@ package struct ManagementAPI: Sendable {
         registerTriggers(on: api)
         registerTags(on: api)
         registerConfigs(on: api)
+        registerReleases(on: api)
+        registerDomains(on: api)
         registerNotYetServed(on: api)
         codeLinks.register(on: router)
     }
@@ -77,15 +79,6 @@ package struct ManagementAPI: Sendable {
         guard let dot = segment.firstIndex(of: ".") else { return (segment, "LATEST") }
         let qualifier = String(segment[segment.index(after: dot)...])
         return (String(segment[..<dot]), qualifier.isEmpty ? "LATEST" : qualifier)
-    }
-
-    /// Reads through a qualifier: LATEST only, until versions and aliases exist.
-    static func requireLatest(_ qualifier: String, service: String) throws {
-        guard qualifier != "LATEST" else { return }
-        if qualifier.allSatisfy(\.isNumber) {
-            throw NimbusError(.versionNotFound, "version '\(qualifier)' does not exist in service '\(service)'")
-        }
-        throw NimbusError(.aliasNotFound, "alias '\(qualifier)' does not exist in service '\(service)'")
     }
 
     /// The endpoint clients used, for links back to this server.

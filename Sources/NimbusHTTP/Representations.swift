@@ -47,6 +47,39 @@ enum Representations {
         return fields
     }
 
+    static func version(_ record: VersionRecord) -> [String: JSONValue] {
+        [
+            "versionId": .string(String(record.versionId)), "description": .string(record.description),
+            "createdTime": .string(FCTime.string(record.createdTime)),
+            "lastModifiedTime": .string(FCTime.string(record.createdTime)),
+        ]
+    }
+
+    static func alias(_ record: AliasRecord) -> [String: JSONValue] {
+        [
+            "aliasName": .string(record.name), "versionId": .string(record.spec.versionId),
+            "description": .string(record.spec.description),
+            "additionalVersionWeight": .object(record.spec.additionalVersionWeight.mapValues { .number($0) }),
+            "createdTime": .string(FCTime.string(record.meta.createdTime)),
+            "lastModifiedTime": .string(FCTime.string(record.meta.lastModifiedTime)),
+        ]
+    }
+
+    /// The private key is never echoed.
+    static func domain(_ record: CustomDomainRecord, accountId: String) -> [String: JSONValue] {
+        var spec = record.spec
+        spec.certConfig?.privateKey = nil
+        var fields = FCJSON.fields(of: spec)
+        fields["protocol"] = .string(record.spec.protocol ?? "HTTP")
+        fields["routeConfig"] = fields["routeConfig"] ?? .object(["routes": .array([])])
+        fields["domainName"] = .string(record.domainName)
+        fields["accountId"] = .string(accountId)
+        fields["apiVersion"] = .string("2016-08-15")
+        fields["createdTime"] = .string(FCTime.string(record.createdTime))
+        fields["lastModifiedTime"] = .string(FCTime.string(record.lastModifiedTime))
+        return fields
+    }
+
     /// A list body: `{<key>: [...], nextToken?}`.
     static func list(_ key: String, _ items: [[String: JSONValue]], nextToken: String?) -> [String: JSONValue] {
         var fields: [String: JSONValue] = [key: .array(items.map(JSONValue.object))]

@@ -67,12 +67,12 @@ extension Supervisor {
         guard let entry = pools[key] else { return "first-call" }
         defer {
             pools[key]?.startedInstances += 1
-            seenFunctions.insert(key.function + "/" + key.service + "/" + key.qualifier)
+            seenFunctions.insert(key.function + "/" + key.service + "/" + key.version)
         }
         if entry.pool.waitingCount == 0 { return "provisioned" }
         if entry.pool.instanceCount > 1 { return "scale-out" }
         if entry.startedInstances > 0 { return "after-idle-reclaim" }
-        if seenFunctions.contains(key.function + "/" + key.service + "/" + key.qualifier) { return "after-redeploy" }
+        if seenFunctions.contains(key.function + "/" + key.service + "/" + key.version) { return "after-redeploy" }
         return "first-call"
     }
 

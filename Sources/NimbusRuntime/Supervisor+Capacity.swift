@@ -53,10 +53,10 @@ extension Supervisor {
         }
     }
 
-    /// Provisioned instances running now for a function (`current` of its provision config).
-    package func provisionedCount(service: String, qualifier: String, function: String) -> Int {
+    /// Provisioned instances running now for a function at a version (`current` of its provision config).
+    package func provisionedCount(service: String, version: String, function: String) -> Int {
         pools.first { key, entry in
-            key.service == service && key.function == function && key.qualifier == qualifier && !entry.retired
+            key.service == service && key.function == function && key.version == version && !entry.retired
         }.map { min($0.value.pool.readyCount, $0.value.pool.limits.minimumInstances) } ?? 0
     }
 }

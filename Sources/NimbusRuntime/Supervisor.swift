@@ -25,7 +25,7 @@ package actor Supervisor: Service {
 
         var key: PoolKey {
             PoolKey(
-                service: contract.service.name, function: contract.function.name, qualifier: contract.qualifier,
+                service: contract.service.name, function: contract.function.name, version: contract.versionId,
                 generation: contract.service.meta.etag + "/" + contract.function.meta.etag)
         }
     }
@@ -33,7 +33,8 @@ package actor Supervisor: Service {
     struct PoolKey: Hashable, Sendable {
         var service: String
         var function: String
-        var qualifier: String
+        /// `LATEST` or a version id: instances of different versions never share a pool.
+        var version: String
         var generation: String
     }
 
@@ -162,7 +163,7 @@ package actor Supervisor: Service {
     /// An older configuration of a function stops taking calls; its idle instances go at the next reap.
     func retireOlderGenerations(of key: PoolKey) {
         for (other, _) in pools
-        where other.service == key.service && other.function == key.function && other.qualifier == key.qualifier
+        where other.service == key.service && other.function == key.function && other.version == key.version
             && other.generation != key.generation
         {
             pools[other]?.retired = true

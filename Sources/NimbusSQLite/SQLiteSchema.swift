@@ -103,6 +103,42 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v4-versions-aliases-custom-domains") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE versions (
+                        service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+                        version_id INTEGER NOT NULL CHECK (version_id > 0),
+                        description TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        snapshot TEXT NOT NULL CHECK (json_valid(snapshot)),
+                        created_time DOUBLE NOT NULL,
+                        PRIMARY KEY (service_id, version_id)
+                    );
+                    CREATE TABLE version_counters (
+                        service_id TEXT PRIMARY KEY NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+                        last_version_id INTEGER NOT NULL
+                    );
+                    CREATE TABLE aliases (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        service_id TEXT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
+                        version_id INTEGER NOT NULL,
+                        description TEXT NOT NULL,
+                        weights TEXT NOT NULL CHECK (json_valid(weights)),
+                        etag TEXT NOT NULL,
+                        created_time DOUBLE NOT NULL,
+                        modified_time DOUBLE NOT NULL,
+                        UNIQUE (service_id, name)
+                    );
+                    CREATE TABLE custom_domains (
+                        name TEXT PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 253),
+                        spec TEXT NOT NULL CHECK (json_valid(spec)),
+                        created_time DOUBLE NOT NULL,
+                        modified_time DOUBLE NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -10,6 +10,7 @@ import NimbusRuntime
 /// |---|---|---|
 /// | `host` | `NIMBUS_HOST` | `127.0.0.1` |
 /// | `port` | `NIMBUS_PORT` | `8080` |
+/// | `https.port` | `NIMBUS_HTTPS_PORT` | none (HTTPS custom domains off) |
 /// | `data.dir` | `NIMBUS_DATA_DIR` | `./.nimbus` |
 /// | `region` | `NIMBUS_REGION` | `local` |
 /// | `account.id` | `NIMBUS_ACCOUNT_ID` | generated |
@@ -31,6 +32,8 @@ import NimbusRuntime
 package struct NimbusConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8080
+    /// A second listener, TLS, for custom domains with `protocol` HTTPS; nil serves no HTTPS.
+    package var httpsPort: Int?
     package var dataDirectory = "./.nimbus"
     package var region = "local"
     package var accountId: String?
@@ -53,6 +56,7 @@ package struct NimbusConfiguration: Sendable {
         let config = reader.scoped(to: "nimbus")
         host = config.string(forKey: "host", default: host)
         port = config.int(forKey: "port", default: port)
+        httpsPort = config.int(forKey: "https.port")
         dataDirectory = config.string(forKey: "data.dir", default: dataDirectory)
         region = config.string(forKey: "region", default: region)
         accountId = config.string(forKey: "account.id")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NimbusCore
 import NimbusEvents
@@ -7,7 +8,9 @@ import NimbusHTTP
 import NimbusPackages
 import NimbusRuntime
 import NimbusSQLite
+import NimbusTLS
 import Prometheus
+import ServiceLifecycle
 
 /// The composition root: opens the data dir, builds the stores, the control plane and the router.
 package enum NimbusServer {
@@ -30,7 +33,8 @@ package enum NimbusServer {
         let store = ChangeTrackingStore(database)
         let code = try FileCodeRepository(root: dataDirectory.appendingPathComponent("code", isDirectory: true))
         let control = ControlPlane(
-            store: store, code: code, credentials: loaded.credentials, region: configuration.region)
+            store: store, code: code, credentials: loaded.credentials, region: configuration.region,
+            certificates: configuration.httpsPort == nil ? nil : PEMCertificateChecker())
         let links = CodeLinkSigner(secret: loaded.credentials.accessKeySecret) { code.zipURL(digest: $0).path }
         runtime.slotsDirectory = dataDirectory.appendingPathComponent("slots", isDirectory: true)
         let supervisor = Supervisor(
@@ -68,24 +72,45 @@ package enum NimbusServer {
             ])
         }
         ManagementAPI(control: control, codeLinks: links) { target in
-            await supervisor.provisionedCount(
-                service: target.serviceName, qualifier: target.qualifier, function: target.functionName)
+            await runner.provisionedCount(target)
         }.register(on: router)
         functions.register(on: router)
         MetricsAPI(registry: registry) { await dispatcher.refreshGauges() }.register(on: router)
 
+        var services: [any Service] = [supervisor, dispatcher, timers]
+        if let httpsPort = configuration.httpsPort {
+            services.append(
+                try httpsListener(
+                    router: router, host: configuration.host, port: httpsPort, store: store, logger: logger))
+        }
         return Application(
             router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
             // Shutdown runs in reverse: timers stop, running events drain, then instances stop.
-            services: [supervisor, dispatcher, timers],
+            services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port, loaded) },
             logger: logger)
     }
 }
 
 extension NimbusServer {
+    /// The TLS listener for HTTPS custom domains: the same router, each connection's certificate chosen by SNI.
+    static func httpsListener(
+        router: Router<NimbusRequestContext>, host: String, port: Int, store: any MetadataStore, logger: Logger
+    ) throws -> some Service {
+        let certificates = DomainCertificates { name in
+            guard let domain = try? await store.domain(named: name), domain.spec.servesHTTPS else { return nil }
+            return domain.spec.certConfig
+        }
+        return Application(
+            router: router, server: try .tls(.http1(), tlsConfiguration: try certificates.tlsConfiguration()),
+            configuration: .init(address: .hostname(host, port: port), serverName: "nimbus"),
+            onServerRunning: { channel in
+                logger.notice("HTTPS for custom domains", metadata: ["port": "\(channel.localAddress?.port ?? port)"])
+            }, logger: logger)
+    }
+
     /// Builds and runs the application until SIGINT or SIGTERM, then shuts down gracefully.
     package static func run(
         _ configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus"),

@@ -8,11 +8,14 @@ package struct ControlPlane: Sendable {
     package let code: any CodeRepository
     package let credentials: Credentials
     package let region: String
+    /// Checks HTTPS custom domains' certificates; nil when this server serves no HTTPS.
+    package let certificates: (any CertificateChecker)?
     let now: @Sendable () -> Date
     let newID: @Sendable () -> String
 
     package init(
         store: any MetadataStore, code: any CodeRepository, credentials: Credentials, region: String,
+        certificates: (any CertificateChecker)? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         newID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {
@@ -20,6 +23,7 @@ package struct ControlPlane: Sendable {
         self.code = code
         self.credentials = credentials
         self.region = region
+        self.certificates = certificates
         self.now = now
         self.newID = newID
     }

@@ -63,7 +63,7 @@ package struct DomainRoute: Codable, Sendable, Equatable {
     var specificity: Int { prefix.map { $0.count } ?? Int.max }
 
     func matches(_ requestPath: String) -> Bool {
-        if let prefix { return requestPath.hasPrefix(prefix) || requestPath + "/" == prefix }
+        if let prefix { return requestPath.hasPrefix(prefix) }  // `/items/*` takes `/items/`, not `/items`
         return requestPath == path
     }
 

@@ -1,0 +1,100 @@
+"""Custom domains: one host name whose paths map to functions, like an API gateway, on the API's listener."""
+
+import requests
+
+from interop_util import raises_fc, unique
+
+WSGI = ('def handler(environ, start_response):\n'
+        '    start_response("200 OK", [("Content-Type", "text/plain")])\n'
+        '    return [("{0} " + environ["PATH_INFO"]).encode()]\n')
+
+
+def http_function(client, service, make_zip, text):
+    fn = unique(text)
+    client.create_function(service, fn, 'python3', 'index.handler',
+                           codeZipFile=make_zip({'index.py': WSGI.format(text)}))
+    client.create_trigger(service, fn, 'http', 'http', {'authType': 'anonymous', 'methods': ['GET', 'POST']},
+                          None, None)
+    return fn
+
+
+def domain_name():
+    return unique('d').replace('_', '-') + '.localhost'
+
+
+def test_paths_route_to_the_most_specific_function(client, endpoint, service, make_zip):
+    listing, item, web = (http_function(client, service, make_zip, t) for t in ('list', 'item', 'web'))
+    name = domain_name()
+    routes = {'routes': [
+        {'path': '/items', 'serviceName': service, 'functionName': listing, 'methods': ['GET']},
+        {'path': '/items/*', 'serviceName': service, 'functionName': item},
+        {'path': '/*', 'serviceName': service, 'functionName': web},
+    ]}
+    created = client.create_custom_domain(name, 'HTTP', routes).data
+    assert created['domainName'] == name and created['protocol'] == 'HTTP'
+    assert created['apiVersion'] == '2016-08-15' and created['routeConfig'] == routes
+
+    def get(path, method='GET'):
+        resp = requests.request(method, endpoint + path, headers={'Host': name + ':80'}, timeout=30)
+        assert resp.status_code == 200, (path, resp.status_code, resp.text)
+        return resp.text
+
+    assert get('/items') == 'list /items'
+    assert get('/items/42') == 'item /items/42'
+    assert get('/items/') == 'item /items/'
+    assert get('/items', 'POST') == 'web /items'  # the /items route takes GET only
+    assert get('/') == 'web /'
+    assert get('/about/team') == 'web /about/team'
+    # the same paths without the domain's Host are not routed
+    plain = requests.get(endpoint + '/items', timeout=10)
+    assert plain.status_code == 400 and plain.json()['ErrorCode'] == 'PathNotSupported'
+
+    client.update_custom_domain(name, routeConfig={'routes': [
+        {'path': '/items', 'serviceName': service, 'functionName': listing}]})
+    assert get('/items') == 'list /items'
+    missing = requests.get(endpoint + '/elsewhere', headers={'Host': name}, timeout=10)
+    assert missing.status_code == 404 and missing.json()['ErrorCode'] == 'RouteNotFound'
+    assert name in [d['domainName'] for d in client.list_custom_domains().data['customDomains']]
+    client.delete_custom_domain(name)
+    with raises_fc(404, 'DomainNameNotFound'):
+        client.get_custom_domain(name)
+
+
+def test_a_route_can_pin_a_version(client, endpoint, service, make_zip):
+    fn = http_function(client, service, make_zip, 'first')
+    client.publish_version(service)
+    client.update_function(service, fn, codeZipFile=make_zip({'index.py': WSGI.format('second')}))
+    name = domain_name()
+    client.create_custom_domain(name, 'HTTP', {'routes': [
+        {'path': '/old/*', 'serviceName': service, 'functionName': fn, 'qualifier': '1'},
+        {'path': '/*', 'serviceName': service, 'functionName': fn}]})
+    assert requests.get(endpoint + '/old/x', headers={'Host': name}, timeout=30).text == 'first /old/x'
+    assert requests.get(endpoint + '/new', headers={'Host': name}, timeout=30).text == 'second /new'
+    client.delete_custom_domain(name)
+
+
+def test_bad_domains_are_refused_with_the_field_named(client, service, make_zip):
+    fn = http_function(client, service, make_zip, 'x')
+    name = domain_name()
+    good = {'path': '/*', 'serviceName': service, 'functionName': fn}
+    cases = [
+        ({'routes': [good, dict(good)]}, 'overlaps'),
+        ({'routes': [dict(good, path='items')]}, 'path'),
+        ({'routes': [dict(good, path='/a/*/b')]}, 'path'),
+        ({'routes': [dict(good, functionName='missing')]}, 'missing'),
+        ({'routes': [dict(good, qualifier='nosuchalias')]}, 'qualifier'),
+    ]
+    for routes, word in cases:
+        with raises_fc(400, 'InvalidArgument') as info:
+            client.create_custom_domain(name, 'HTTP', routes)
+        assert word in info.value.message and 'routeConfig.routes[' in info.value.message
+    with raises_fc(400, 'InvalidArgument'):
+        client.create_custom_domain('Not_A_Host', 'HTTP', {'routes': [good]})
+    with raises_fc(400, 'InvalidArgument'):
+        client.create_custom_domain(name, 'HTTPS', {'routes': [good]})  # HTTPS needs a certificate
+    with raises_fc(404, 'DomainNameNotFound'):
+        client.get_custom_domain(name)  # nothing was stored
+    client.create_custom_domain(name, 'HTTP', {'routes': [good]})
+    with raises_fc(409, 'DomainNameAlreadyExists'):
+        client.create_custom_domain(name, 'HTTP', {'routes': [good]})
+    client.delete_custom_domain(name)
