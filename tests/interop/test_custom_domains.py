@@ -1,8 +1,12 @@
 """Custom domains: one host name whose paths map to functions, like an API gateway, on the API's listener."""
 
+import socket
+import subprocess
+
+import fc2
 import requests
 
-from interop_util import raises_fc, unique
+from interop_util import raises_fc, start_server, unique
 
 WSGI = ('def handler(environ, start_response):\n'
         '    start_response("200 OK", [("Content-Type", "text/plain")])\n'
@@ -98,3 +102,51 @@ def test_bad_domains_are_refused_with_the_field_named(client, service, make_zip)
     with raises_fc(409, 'DomainNameAlreadyExists'):
         client.create_custom_domain(name, 'HTTP', {'routes': [good]})
     client.delete_custom_domain(name)
+
+
+def certificate(directory, name, tag):
+    key, cert = directory / (tag + '.key'), directory / (tag + '.crt')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+                    '-keyout', str(key), '-out', str(cert), '-days', '2', '-subj', '/CN=' + name,
+                    '-addext', 'subjectAltName=DNS:' + name], check=True, capture_output=True)
+    return cert.read_text(), key.read_text(), cert
+
+
+def curl(url, name, port, cafile):
+    return subprocess.run(['curl', '-sS', '--max-time', '20', '--resolve', '{0}:{1}:127.0.0.1'.format(name, port),
+                           '--cacert', str(cafile), url], capture_output=True, text=True)
+
+
+def test_https_domains_present_their_own_certificate(tmp_path, make_zip):
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        https_port = s.getsockname()[1]
+    proc, endpoint = start_server(tmp_path / 'data', NIMBUS_HTTPS_PORT=str(https_port))
+    try:
+        client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+        client.create_service('s')
+        fn = http_function(client, 's', make_zip, 'secure')
+        name, other = 'secure.localhost', 'other.localhost'
+        pem, key, cafile = certificate(tmp_path, name, 'good')
+        _, stranger_key, _ = certificate(tmp_path, name, 'stranger')
+        routes = {'routes': [{'path': '/*', 'serviceName': 's', 'functionName': fn}]}
+        for bad in ({'certName': 'c', 'certificate': pem, 'privateKey': stranger_key},
+                    {'certName': 'c', 'certificate': 'not a certificate', 'privateKey': key}):
+            with raises_fc(400, 'InvalidArgument') as info:
+                client.create_custom_domain(name, 'HTTPS', routes, certConfig=bad)
+            assert 'certConfig' in info.value.message
+        created = client.create_custom_domain(name, 'HTTP,HTTPS', routes,
+                                              certConfig={'certName': 'c', 'certificate': pem, 'privateKey': key}).data
+        assert 'privateKey' not in created['certConfig'] and created['certConfig']['certificate'] == pem
+
+        out = curl('https://{0}:{1}/hello'.format(name, https_port), name, https_port, cafile)
+        assert out.returncode == 0, out.stderr  # curl verified the domain's own certificate for its name
+        assert out.stdout == 'secure /hello'
+        # a name without an HTTPS domain gets Nimbus's throwaway certificate, which nobody trusts
+        refused = curl('https://{0}:{1}/hello'.format(other, https_port), other, https_port, cafile)
+        assert refused.returncode == 60, (refused.returncode, refused.stderr)
+        # and the domain still answers over plain HTTP, as HTTP,HTTPS says
+        assert requests.get(endpoint + '/hello', headers={'Host': name}, timeout=30).text == 'secure /hello'
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
