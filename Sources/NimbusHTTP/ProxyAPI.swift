@@ -9,6 +9,7 @@ import NimbusRuntime
 struct ProxyAPI: Sendable {
     static let bodyLimit = 32 << 20
     static let invocationTarget = HTTPField.Name("x-fc-invocation-target")!
+    static let serviceVersion = HTTPField.Name("x-fc-invocation-service-version")!
     static let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .head, .patch, .options]
 
     let runner: FunctionRunner
@@ -78,6 +79,8 @@ struct ProxyAPI: Sendable {
         for (name, value) in reply.headers {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
+        // Which version answered: how a canary split behind an alias is seen per call.
+        headers[Self.serviceVersion] = deployment.contract.versionId
         return Response(
             status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: reply.body))
     }

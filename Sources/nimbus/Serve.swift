@@ -14,6 +14,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one (NIMBUS_PORT; default 8080).")
     var port: Int?
 
+    @Option(help: "A TLS port for custom domains with protocol HTTPS (NIMBUS_HTTPS_PORT; default: none).")
+    var httpsPort: Int?
+
     @Option(help: "Where Nimbus keeps its database, code and credentials (NIMBUS_DATA_DIR; default ./.nimbus).")
     var dataDir: String?
 
@@ -24,6 +27,7 @@ struct Serve: AsyncParsableCommand {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         if let host { values["nimbus.host"] = .init(.string(host), isSecret: false) }
         if let port { values["nimbus.port"] = .init(.int(port), isSecret: false) }
+        if let httpsPort { values["nimbus.https.port"] = .init(.int(httpsPort), isSecret: false) }
         if let dataDir { values["nimbus.data.dir"] = .init(.string(dataDir), isSecret: false) }
         if let region { values["nimbus.region"] = .init(.string(region), isSecret: false) }
         let configuration = NimbusConfiguration.load(commandLine: values)

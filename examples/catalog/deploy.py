@@ -35,6 +35,13 @@ FUNCTIONS = {
     'webapp': ('webapp', 'custom', 'index.handler'),
 }
 SKIPPED = {'__pycache__', '.DS_Store', 'node_modules'}
+# One host name in front of the functions, like an API gateway: the old app's paths, now per function.
+DOMAIN = 'catalog.localhost'
+DOMAIN_ROUTES = {'routes': [
+    {'path': '/items', 'serviceName': SERVICE, 'functionName': 'list-items', 'methods': ['GET']},
+    {'path': '/items/*', 'serviceName': SERVICE, 'functionName': 'get-item', 'methods': ['GET']},
+    {'path': '/*', 'serviceName': SERVICE, 'functionName': 'webapp'},
+]}
 
 
 class DeployError(Exception):
@@ -125,6 +132,13 @@ def deploy(client, workdir):
             action = 'exists'
         print('trigger  {0}/{1}/{2}: {3}'.format(SERVICE, name, TRIGGER, action))
 
+    # An existing domain is left as it is: canary.py may have pointed a route at an alias.
+    if find(lambda: client.get_custom_domain(DOMAIN)) is not None:
+        print('domain   {0}: exists'.format(DOMAIN))
+    else:
+        client.create_custom_domain(DOMAIN, 'HTTP', DOMAIN_ROUTES)
+        print('domain   {0}: created'.format(DOMAIN))
+
 
 def smoke_test(endpoint):
     """One GET per function (this also starts an instance of each), so a broken deploy fails here."""
@@ -133,13 +147,14 @@ def smoke_test(endpoint):
     checks = [('{0}/2016-08-15/proxy/{1}/list-items/'.format(endpoint, SERVICE), {}),
               ('{0}/2016-08-15/proxy/{1}/get-item/1'.format(endpoint, SERVICE), {}),
               ('{0}/2016-08-15/proxy/{1}/stats/'.format(endpoint, SERVICE), {}),
-              (endpoint + '/items/1', target)]  # not /health: Nimbus answers its own /health first
+              (endpoint + '/items/1', target),  # not /health: Nimbus answers its own /health first
+              (endpoint + '/items/1', {'Host': DOMAIN})]
     for url, headers in checks:
         resp = requests.get(url, headers=headers, timeout=60)
         if resp.status_code != 200:
             raise DeployError('smoke test: GET {0} {1}answered HTTP {2}: {3}'.format(
                 url, '(with x-fc-invocation-target) ' if headers else '', resp.status_code, resp.text[:500]))
-    print('smoke test: all {0} functions answer'.format(len(checks)))
+    print('smoke test: all {0} functions answer, and the custom domain'.format(len(checks) - 1))
 
 
 def print_try_lines(endpoint):
@@ -151,6 +166,11 @@ def print_try_lines(endpoint):
     print('  curl {0}/stats/'.format(proxy))
     print("  curl -H 'x-fc-invocation-target: 2016-08-15/proxy/{0}/webapp' {1}/items/3".format(SERVICE, endpoint))
     print("  curl -H 'x-fc-invocation-target: 2016-08-15/proxy/{0}/webapp' {1}/".format(SERVICE, endpoint))
+    port = endpoint.rsplit(':', 1)[-1]
+    print('The custom domain {0} (curl resolves *.localhost to 127.0.0.1):'.format(DOMAIN))
+    print('  curl http://{0}:{1}/items            # list-items'.format(DOMAIN, port))
+    print('  curl http://{0}:{1}/items/3          # get-item'.format(DOMAIN, port))
+    print('  curl http://{0}:{1}/                 # the unchanged webapp'.format(DOMAIN, port))
     print('Through the SDK:')
     print("  python3 -c \"import fc2; c = fc2.Client(endpoint='{0}', accessKeyID='...', accessKeySecret='...'); "
           "print(c.do_http_request('GET', '{1}', 'get-item', '/3').json())\"".format(endpoint, SERVICE))

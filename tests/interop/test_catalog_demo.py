@@ -118,7 +118,7 @@ def test_catalog_deploy_is_idempotent(endpoint, catalog):
     result = run_deploy(endpoint)
     assert result.returncode == 0, 'second deploy.py failed:\n{0}\n{1}'.format(result.stdout, result.stderr)
     assert 'service  catalog: exists' in result.stdout
-    assert result.stdout.count(': exists') == 5  # the service and four triggers
+    assert result.stdout.count(': exists') == 6  # the service, four triggers and the custom domain
     assert 'created' not in result.stdout
     assert get(catalog + '/get-item/3').json()['id'] == 3
 
@@ -162,3 +162,42 @@ def test_catalog_webapp_runs_standalone(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+DOMAIN = {'Host': 'catalog.localhost'}
+
+
+def test_catalog_domain_serves_the_old_apps_paths_from_functions(endpoint, catalog):
+    """The lift-and-shift: a client of the old app changes only the host name."""
+    old = get(endpoint + '/items/3', headers=WEBAPP_TARGET)
+    new = get(endpoint + '/items/3', headers=DOMAIN)
+    assert new.status_code == 200 and new.json() == old.json()
+    assert get(endpoint + '/items', headers=DOMAIN).json() == get(endpoint + '/items', headers=WEBAPP_TARGET).json()
+    assert get(endpoint + '/', headers=DOMAIN).text == get(endpoint + '/', headers=WEBAPP_TARGET).text
+    # the paths really went to the functions: their instances, not the webapp's, answered
+    listing = requests.get(endpoint + '/items', headers=DOMAIN, timeout=60)
+    webapp = requests.get(endpoint + '/', headers=DOMAIN, timeout=60)
+    assert listing.headers.get('content-length') and webapp.headers['content-type'].startswith('text/html')
+    curl = subprocess.run(['curl', '-sS', endpoint.replace('127.0.0.1', 'catalog.localhost') + '/items/4'],
+                          capture_output=True, text=True, timeout=60)
+    assert curl.returncode == 0 and json.loads(curl.stdout) == next(i for i in CATALOG if i['id'] == 4)
+
+
+def test_catalog_canary_rolls_a_version_out_to_a_tenth_of_the_domain(endpoint, catalog):
+    """Runs last: it changes get-item at LATEST (ITEM_CURRENCY) as the walk-through does."""
+    env = dict(os.environ, NIMBUS_ACCESS_KEY_ID=ACCESS_KEY_ID, NIMBUS_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET)
+    result = subprocess.run([sys.executable, str(EXAMPLE / 'canary.py'), '--endpoint', endpoint, '--calls', '300'],
+                            env=env, cwd=str(EXAMPLE), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    counts = {}
+    for line in lines:
+        if line.strip().startswith('version ') and ':' in line and '(' in line:
+            version, rest = line.strip()[len('version '):].split(':', 1)
+            counts[version] = int(rest.split('(')[0])
+    assert len(counts) == 2 and sum(counts.values()) == 300, result.stdout
+    canary = counts[max(counts, key=int)]
+    # binomial(300, 0.1): mean 30, sd 5.2; outside 30 +- 24 happens about once in 100,000 runs
+    assert 6 <= canary <= 54, result.stdout
+    with_currency = next(l for l in lines if 'responses:' in l)
+    assert '{0} with currency'.format(canary) in with_currency, result.stdout

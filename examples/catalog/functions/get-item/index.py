@@ -1,4 +1,7 @@
-"""get-item: GET /<id> -> that item as JSON; unknown or malformed id -> 404. A Python WSGI function."""
+"""get-item: GET /<id> -> that item as JSON; unknown or malformed id -> 404. A Python WSGI function.
+
+The id is the path's last segment: `/3` through the HTTP trigger, `/items/3` through the custom domain.
+With ITEM_CURRENCY set (the canary walk-through's new version), each item also names its currency."""
 
 import json
 import os
@@ -14,8 +17,12 @@ def reply(start_response, status, body):
 
 
 def handler(environ, start_response):
-    raw_id = environ.get('PATH_INFO', '/').strip('/')  # PATH_INFO is function-relative: '/3'
+    path = environ.get('PATH_INFO', '/')
+    raw_id = path[len('/items'):] if path.startswith('/items/') else path
+    raw_id = raw_id.strip('/')
     item = CATALOG.get(int(raw_id)) if raw_id.isdigit() else None
     if item is None:
         return reply(start_response, '404 Not Found', {'error': 'item not found', 'id': raw_id})
+    if os.environ.get('ITEM_CURRENCY'):
+        item = dict(item, currency=os.environ['ITEM_CURRENCY'])
     return reply(start_response, '200 OK', item)
