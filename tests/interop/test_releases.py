@@ -2,6 +2,7 @@
 
 import collections
 import math
+import time
 
 from interop_util import raises_fc, unique
 
@@ -105,3 +106,24 @@ def test_alias_and_version_refusals(client, service, make_zip):
         client.get_alias(service, 'live')
     client.delete_version(service, '1')
     assert [a['aliasName'] for a in client.list_aliases(service).data['aliases']] == []
+
+
+def test_configs_attach_to_aliases_and_provision_their_version(client, service, make_zip):
+    fn = versioned_function(client, service, make_zip)
+    with raises_fc(404, 'AliasNotFound'):
+        client.put_provision_config(service, 'staging', fn, 1)
+    client.publish_version(service)
+    client.create_alias(service, 'staging', '1')
+    assert client.put_provision_config(service, 'staging', fn, 1).data['target'] == 1
+    with raises_fc(400, 'InvalidArgument'):
+        client.put_provision_config(service, '1', fn, 1)  # versions take no provisioned instances, as on FC
+    client.put_function_async_invoke_config(service, 'staging', fn, {'maxAsyncRetryAttempts': 0})
+    assert client.get_function_async_invoke_config(service, 'staging', fn).data['qualifier'] == 'staging'
+    deadline = time.monotonic() + 20
+    while client.get_provision_config(service, 'staging', fn).data['current'] < 1:
+        assert time.monotonic() < deadline, 'the alias never got its provisioned instance'
+        time.sleep(0.2)
+    instance = client.invoke_function(service, fn, qualifier='staging').headers['x-fc-instance-id']
+    listed = client.list_instances(service, 'staging', fn).data['instances']
+    assert instance in [i['instanceId'] for i in listed]
+    client.put_provision_config(service, 'staging', fn, 0)

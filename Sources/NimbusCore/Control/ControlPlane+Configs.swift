@@ -5,6 +5,8 @@ extension ControlPlane {
     ) async throws(NimbusError) -> FunctionConfigRecord {
         _ = try await function(target.functionName, service: target.serviceName)
         try Self.validateQualifier(target.qualifier, for: kind)
+        // A version or alias must exist to carry a config (VersionNotFound / AliasNotFound otherwise).
+        _ = try await resolveQualifier(target.qualifier, service: target.serviceName, random: 0)
         let kept = try Self.validatedFields(kind, fields)
         if kind == .asyncInvoke { try await requireDestinations(kept) }
         let time = Self.wholeSeconds(now())
