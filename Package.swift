@@ -102,6 +102,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Metering: invocation records, per-minute rollups, Prometheus series for invocations.
+        .target(
+            name: "NimbusMetering",
+            dependencies: [
+                "NimbusCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP edge: the FC 2016-08-15 API on Hummingbird.
         .target(
             name: "NimbusHTTP",
@@ -110,6 +121,7 @@ let package = Package(
                 "NimbusPackages",
                 "NimbusRuntime",
                 "NimbusEvents",
+                "NimbusMetering",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -138,6 +150,7 @@ let package = Package(
                 "NimbusPackages",
                 "NimbusRuntime",
                 "NimbusEvents",
+                "NimbusMetering",
                 "NimbusHTTP",
                 "NimbusTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),

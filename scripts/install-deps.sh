@@ -2,7 +2,8 @@
 # Installs the system packages Nimbus builds and tests with (Debian). Safe to run again.
 set -euo pipefail
 # openssl and curl: the HTTPS custom-domain test makes a certificate and calls it as a user would.
-packages=(libsqlite3-dev zlib1g-dev bubblewrap util-linux procps openssl curl)
+# chromium and chromium-driver: the console test drives a real browser.
+packages=(libsqlite3-dev zlib1g-dev bubblewrap util-linux procps openssl curl chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -19,6 +19,8 @@ package actor TimerScheduler: Service {
     }
 
     var timers: [String: Timer] = [:]
+    /// Ticks due before this moment were missed while Nimbus was down (see ``TimerPlan``).
+    let runningSince = Date()
     var loadedGeneration: UInt64?
 
     package init(
@@ -74,7 +76,7 @@ package actor TimerScheduler: Service {
         let config = timer.trigger.spec.triggerConfig
         if config?.field("enable") == .bool(false) { return nil }
         let anchor = max(timer.lastTick ?? .distantPast, timer.trigger.meta.lastModifiedTime)
-        let decision = TimerPlan.decide(schedule, anchor: anchor, now: now)
+        let decision = TimerPlan.decide(schedule, anchor: anchor, now: now, runningSince: runningSince)
         guard let tick = decision.fire else { return decision.next }
         let trigger = timer.trigger
         let requestId = UUID().uuidString.lowercased()

@@ -18,7 +18,7 @@ extension FunctionRunner: AsyncEventRunner {
             let call = InstanceCall(
                 requestId: event.requestId, kind: .event(ByteBuffer(bytes: event.payload)), wantsLogTail: false,
                 retryCount: event.retriedTimes)
-            let reply = try await supervisor.invoke(deployment, call)
+            let reply = try await run(deployment, call, trigger: event.source == .timer ? .timer : .async)
             let body = Array(reply.body.readableBytesView.prefix(Self.keptResultBytes))
             let durationMs = Int((reply.duration * 1000).rounded())
             guard let errorType = reply.errorType else {

@@ -1,5 +1,6 @@
 import Foundation
 import NimbusCore
+import NimbusMetering
 import NimbusRuntime
 import Synchronization
 
@@ -13,16 +14,19 @@ package struct FunctionRunner: Sendable {
     let supervisor: Supervisor
     let codeDirectory: @Sendable (CodeInfo) -> URL
     let changes: ChangeCounter
+    /// Meters every call; nil in tests that run functions without metering.
+    let recorder: InvocationRecorder?
     let cache = GenerationCache<Resolution>()
     let aliases = GenerationCache<AliasSpec>()
 
     package init(
-        control: ControlPlane, supervisor: Supervisor, changes: ChangeCounter,
+        control: ControlPlane, supervisor: Supervisor, changes: ChangeCounter, recorder: InvocationRecorder? = nil,
         codeDirectory: @escaping @Sendable (CodeInfo) -> URL
     ) {
         self.control = control
         self.supervisor = supervisor
         self.changes = changes
+        self.recorder = recorder
         self.codeDirectory = codeDirectory
     }
 
@@ -123,9 +127,6 @@ package struct FunctionRunner: Sendable {
             service: target.serviceName, version: version, function: target.functionName)
     }
 
-    func run(_ deployment: Supervisor.Deployment, _ call: InstanceCall) async throws -> InstanceReply {
-        try await supervisor.invoke(deployment, call)
-    }
 }
 
 /// Values tagged with the store generation they were read at; a newer generation empties it.

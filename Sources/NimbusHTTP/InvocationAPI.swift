@@ -35,7 +35,7 @@ struct InvocationAPI: Sendable {
         let call = InstanceCall(
             requestId: context.requestId, kind: .event(payload),
             wantsLogTail: request.headers[Self.logType]?.lowercased() == "tail")
-        let reply = try await runner.run(deployment, call)
+        let reply = try await runner.run(deployment, call, trigger: .sync)
         return Self.response(reply, deployment: deployment, status: .ok)
     }
 
@@ -102,6 +102,7 @@ struct InvocationAPI: Sendable {
         headers[HTTPField.Name("x-fc-instance-id")!] = reply.instanceId
         headers[HTTPField.Name("x-fc-code-checksum")!] = deployment.contract.function.code.checksum
         if let cold = reply.coldStart { headers[HTTPField.Name("x-nimbus-cold-start")!] = cold.header }
+        if let receipt = reply.costReceipt { headers[Self.costReceipt] = receipt }
         headers[.accessControlExposeHeaders] =
             "Date,x-fc-request-id,x-fc-error-type,x-fc-code-checksum,x-fc-invocation-duration,"
             + "x-fc-max-memory-usage,x-fc-log-result,x-fc-invocation-code-version"
@@ -110,6 +111,8 @@ struct InvocationAPI: Sendable {
 
     static let invocationType = HTTPField.Name("x-fc-invocation-type")!
     static let logType = HTTPField.Name("x-fc-log-type")!
+    /// Nimbus's per-call receipt: metered units and price (docs/metering.md).
+    static let costReceipt = HTTPField.Name("x-nimbus-cost")!
     static let statefulId = HTTPField.Name("x-fc-stateful-async-invocation-id")!
     static let statefulEnable = HTTPField.Name("x-fc-stateful-async-invocation-enable")!
     static let logResult = HTTPField.Name("x-fc-log-result")!

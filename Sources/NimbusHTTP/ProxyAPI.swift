@@ -71,7 +71,7 @@ struct ProxyAPI: Sendable {
                     headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body,
                     clientIP: context.clientIP, host: request.head.authority ?? "")),
             wantsLogTail: false)
-        let reply = try await runner.run(deployment, call)
+        let reply = try await runner.run(deployment, call, trigger: .http)
         guard reply.errorType == nil else {
             return InvocationAPI.response(reply, deployment: deployment, status: .badGateway)
         }
@@ -81,6 +81,7 @@ struct ProxyAPI: Sendable {
         }
         // Which version answered: how a canary split behind an alias is seen per call.
         headers[Self.serviceVersion] = deployment.contract.versionId
+        if let receipt = reply.costReceipt { headers[InvocationAPI.costReceipt] = receipt }
         return Response(
             status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: reply.body))
     }

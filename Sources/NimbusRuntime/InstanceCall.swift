@@ -67,6 +67,10 @@ package struct InstanceReply: Sendable {
     package var logTail: String?
     /// The instance was killed by this call (timeout, crash); it takes no more calls.
     package var instanceDied = false
+    /// Why a call failed on the platform's side, when it did: `timeout`, `oom` or `crash`.
+    package var failure: String?
+    /// The call's metered units and price, for the response's cost receipt.
+    package var costReceipt: String?
 
     package init(
         status: Int, headers: [(String, String)], body: ByteBuffer, errorType: String?, instanceId: String,

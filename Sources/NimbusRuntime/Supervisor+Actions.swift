@@ -163,4 +163,15 @@ extension Supervisor {
         }
         return result.sorted { $0.createdAt < $1.createdAt }
     }
+
+    /// Live instances counted per function and state, for `nimbus_instances`.
+    package func instanceCounts() async -> [(service: String, function: String, state: String, count: Int)] {
+        var counts: [[String]: Int] = [:]
+        for (key, entry) in pools {
+            for instance in entry.instances.values {
+                counts[[key.service, key.function, await instance.summary.state], default: 0] += 1
+            }
+        }
+        return counts.map { (service: $0.key[0], function: $0.key[1], state: $0.key[2], count: $0.value) }
+    }
 }

@@ -139,6 +139,42 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v5-invocation-records-and-usage-minutes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE invocation_records (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        request_id TEXT NOT NULL,
+                        service_name TEXT NOT NULL,
+                        function_name TEXT NOT NULL,
+                        qualifier TEXT NOT NULL,
+                        version_id TEXT NOT NULL,
+                        trigger_kind TEXT NOT NULL CHECK (trigger_kind IN ('sync', 'async', 'http', 'timer')),
+                        start_time DOUBLE NOT NULL,
+                        duration_ms DOUBLE NOT NULL CHECK (duration_ms >= 0),
+                        memory_limit_mb INTEGER NOT NULL,
+                        memory_used_mb DOUBLE NOT NULL,
+                        vcpu DOUBLE NOT NULL,
+                        cold_start_ms DOUBLE,
+                        instance_id TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        http_status INTEGER,
+                        request_bytes INTEGER NOT NULL,
+                        response_bytes INTEGER NOT NULL
+                    );
+                    CREATE INDEX invocation_records_by_function ON invocation_records (service_name, function_name, seq);
+                    CREATE INDEX invocation_records_by_time ON invocation_records (start_time);
+                    CREATE TABLE usage_minutes (
+                        minute INTEGER NOT NULL,
+                        service_name TEXT NOT NULL,
+                        function_name TEXT NOT NULL,
+                        qualifier TEXT NOT NULL,
+                        rollup TEXT NOT NULL CHECK (json_valid(rollup)),
+                        PRIMARY KEY (minute, service_name, function_name, qualifier)
+                    );
+                    CREATE INDEX usage_minutes_by_function ON usage_minutes (service_name, function_name, minute);
+                    """)
+        }
         return migrator
     }
 }

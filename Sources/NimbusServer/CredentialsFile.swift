@@ -8,6 +8,8 @@ package enum CredentialsFile {
         package var credentials: Credentials
         /// True when this start generated them: the only time the secret is printed.
         package var generated: Bool
+        /// A console login made for this run only (printed at start, never stored).
+        package var consoleToken = ""
     }
 
     struct Stored: Codable {

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import NimbusCore
 import NimbusEvents
 import NimbusRuntime
 
@@ -26,6 +27,10 @@ import NimbusRuntime
 /// | `bwrap` | `NIMBUS_BWRAP` | `/usr/bin/bwrap` |
 /// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
 /// | `node` | `NIMBUS_NODE` | `/usr/bin/node` |
+/// | `price.cu.usd` | `NIMBUS_PRICE_CU_USD` | `0.00002` (USD per compute unit, FC's first tier) |
+/// | `price.billing.ms` | `NIMBUS_PRICE_BILLING_MS` | `1` (calls are billed in multiples of this) |
+/// | `price.always.on.vcpu.hour` | `NIMBUS_PRICE_ALWAYS_ON_VCPU_HOUR` | `0.0236` (USD, the comparison server) |
+/// | `price.always.on.gb.hour` | `NIMBUS_PRICE_ALWAYS_ON_GB_HOUR` | `0.0031` (USD per GB of memory per hour) |
 /// | `async.concurrency` | `NIMBUS_ASYNC_CONCURRENCY` | `32` (async events running at once) |
 /// | `async.retry.base` | `NIMBUS_ASYNC_RETRY_BASE` | `1` (seconds before the first retry; doubles) |
 /// | `async.retention` | `NIMBUS_ASYNC_RETENTION` | `604800` (seconds finished events stay queryable) |
@@ -48,6 +53,8 @@ package struct NimbusConfiguration: Sendable {
     package var bubblewrapPath = "/usr/bin/bwrap"
     /// The async queue and timers (region and account are filled in from the credentials).
     package var events = EventsConfiguration()
+    /// Metering's units and prices (FC's pay-as-you-go defaults).
+    package var prices = PriceTable()
 
     package init() {}
 
@@ -73,6 +80,13 @@ package struct NimbusConfiguration: Sendable {
         runtime.queueTimeout = config.double(forKey: "instance.queue.timeout", default: runtime.queueTimeout)
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
+        prices.usdPerCU = config.double(forKey: "price.cu.usd", default: prices.usdPerCU)
+        prices.billingGranularityMs = max(
+            1, config.int(forKey: "price.billing.ms", default: prices.billingGranularityMs))
+        prices.alwaysOnUSDPerVCPUHour = config.double(
+            forKey: "price.always.on.vcpu.hour", default: prices.alwaysOnUSDPerVCPUHour)
+        prices.alwaysOnUSDPerGBHour = config.double(
+            forKey: "price.always.on.gb.hour", default: prices.alwaysOnUSDPerGBHour)
         events.concurrency = max(1, config.int(forKey: "async.concurrency", default: events.concurrency))
         events.retryBase = config.double(forKey: "async.retry.base", default: events.retryBase)
         events.retention = config.double(forKey: "async.retention", default: events.retention)

@@ -5,6 +5,7 @@ import Logging
 import NimbusCore
 import NimbusEvents
 import NimbusHTTP
+import NimbusMetering
 import NimbusPackages
 import NimbusRuntime
 import NimbusSQLite
@@ -28,7 +29,9 @@ package enum NimbusServer {
         try FileManager.default.createDirectory(
             at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dataDirectory.path)
-        let loaded = try CredentialsFile.load(configuration, dataDirectory: dataDirectory)
+        var credentialsFile = try CredentialsFile.load(configuration, dataDirectory: dataDirectory)
+        credentialsFile.consoleToken = ConsoleSessions.newToken()
+        let loaded = credentialsFile
         let database = try SQLiteStore(path: dataDirectory.appendingPathComponent("nimbus.sqlite").path)
         let store = ChangeTrackingStore(database)
         let code = try FileCodeRepository(root: dataDirectory.appendingPathComponent("code", isDirectory: true))
@@ -40,7 +43,14 @@ package enum NimbusServer {
         let supervisor = Supervisor(
             configuration: runtime,
             logs: FunctionLogs(root: dataDirectory.appendingPathComponent("logs", isDirectory: true)), logger: logger)
-        let runner = FunctionRunner(control: control, supervisor: supervisor, changes: store.changes) {
+        // One registry per server (not swift-metrics' global bootstrap), so servers in one test process stay apart.
+        let registry = PrometheusCollectorRegistry()
+        let recorder = InvocationRecorder(
+            store: database, prices: configuration.prices, metrics: PrometheusMetricsFactory(registry: registry),
+            logger: logger)
+        let runner = FunctionRunner(
+            control: control, supervisor: supervisor, changes: store.changes, recorder: recorder
+        ) {
             code.treeURL(digest: $0.digest)
         }
         let authenticator = RequestAuthenticator(credentials: loaded.credentials)
@@ -49,8 +59,6 @@ package enum NimbusServer {
         var events = configuration.events
         events.region = configuration.region
         events.accountId = loaded.credentials.accountId
-        // One registry per server (not swift-metrics' global bootstrap), so servers in one test process stay apart.
-        let registry = PrometheusCollectorRegistry()
         let dispatcher = AsyncDispatcher(
             store: database, runner: runner, configuration: events,
             metrics: PrometheusMetricsFactory(registry: registry), logger: logger)
@@ -75,9 +83,20 @@ package enum NimbusServer {
             await runner.provisionedCount(target)
         }.register(on: router)
         functions.register(on: router)
-        MetricsAPI(registry: registry) { await dispatcher.refreshGauges() }.register(on: router)
+        let usage = UsageAPI(store: database, prices: configuration.prices) { await recorder.flush() }
+        usage.register(on: router)
+        ConsoleAPI(
+            sessions: ConsoleSessions(credentials: loaded.credentials, token: loaded.consoleToken), usage: usage,
+            runner: runner
+        ).register(on: router)
+        let instanceGauges = InstanceGauges(factory: PrometheusMetricsFactory(registry: registry))
+        MetricsAPI(registry: registry) {
+            await dispatcher.refreshGauges()
+            instanceGauges.record(await supervisor.instanceCounts())
+        }.register(on: router)
 
-        var services: [any Service] = [supervisor, dispatcher, timers]
+        // Shutdown runs in reverse: timers stop, running events drain, instances stop, the last records flush.
+        var services: [any Service] = [recorder, supervisor, dispatcher, timers]
         if let httpsPort = configuration.httpsPort {
             services.append(
                 try httpsListener(
@@ -87,7 +106,6 @@ package enum NimbusServer {
             router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
-            // Shutdown runs in reverse: timers stop, running events drain, then instances stop.
             services: services,
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port, loaded) },
             logger: logger)

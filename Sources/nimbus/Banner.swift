@@ -8,7 +8,8 @@ enum Banner {
         let endpoint = "http://\(host):\(port)"
         let credentials = loaded.credentials
         var lines = [
-            "Nimbus is listening on \(endpoint) (region \(configuration.region), account \(credentials.accountId))"
+            "Nimbus is listening on \(endpoint) (region \(configuration.region), account \(credentials.accountId))",
+            "Console: \(endpoint)/console (log in with the key pair, or this run's token \(loaded.consoleToken))",
         ]
         guard loaded.generated else {
             lines.append("Credentials: \(configuration.dataDirectory)/credentials.json")

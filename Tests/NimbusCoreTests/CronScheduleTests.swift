@@ -50,13 +50,15 @@ struct TimerPlanTests {
     let start = CronScheduleTests.date("2026-11-27T06:40:00Z")
 
     @Test func nothingFiresBeforeTheFirstTick() throws {
-        let decision = TimerPlan.decide(try CronSchedule(parsing: "@every 1m"), anchor: start, now: start + 30)
+        let decision = TimerPlan.decide(
+            try CronSchedule(parsing: "@every 1m"), anchor: start, now: start + 30, runningSince: start)
         #expect(decision.fire == nil)
         #expect(decision.next == start + 60)
     }
 
     @Test func aDueTickFiresOnceAndNamesTheNext() throws {
-        let decision = TimerPlan.decide(try CronSchedule(parsing: "@every 1m"), anchor: start, now: start + 60.2)
+        let decision = TimerPlan.decide(
+            try CronSchedule(parsing: "@every 1m"), anchor: start, now: start + 60.2, runningSince: start)
         #expect(decision.fire == start + 60)
         #expect(decision.skipped == 0)
         #expect(decision.next == start + 120)
@@ -65,10 +67,24 @@ struct TimerPlanTests {
     @Test(arguments: ["@every 1m", "0 * * * * *"])
     func missedTicksCollapseIntoTheLatest(expression: String) throws {
         // Down for an hour: 60 ticks were due; the latest fires, 59 are skipped.
-        let decision = TimerPlan.decide(try CronSchedule(parsing: expression), anchor: start, now: start + 3600.5)
+        let decision = TimerPlan.decide(
+            try CronSchedule(parsing: expression), anchor: start, now: start + 3600.5, runningSince: start + 3600.2)
         #expect(decision.fire == start + 3600)
         #expect(decision.skipped == 59)
         #expect(decision.next == start + 3660)
+    }
+
+    @Test(arguments: ["@every 1s", "* * * * * *"])
+    func aLateSchedulerStillFiresEveryTickWhileRunning(expression: String) throws {
+        // Nimbus ran all along but woke 3.5 s late: ticks 1, 2, 3 all fire, oldest first.
+        let schedule = try CronSchedule(parsing: expression)
+        var anchor = start
+        var fired: [Date] = []
+        while let tick = TimerPlan.decide(schedule, anchor: anchor, now: start + 3.5, runningSince: start - 10).fire {
+            fired.append(tick)
+            anchor = tick
+        }
+        #expect(fired == [start + 1, start + 2, start + 3])
     }
 
     @Test func theEventHasFCsTimerShape() throws {

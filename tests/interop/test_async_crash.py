@@ -143,10 +143,10 @@ def test_timer_ticks_fire_once_across_a_restart(tmp_path):
         assert len(ticks) == len(set(ticks)), 'a tick fired twice: {0}'.format(ticks)
         assert len(ticks) >= 5, ticks
         # the downtime's missed ticks collapsed into one: the log has a gap, then ticks resume
-        seconds = [time.mktime(time.strptime(t, '%Y-%m-%dT%H:%M:%SZ')) for t in ticks]
+        seconds = sorted(time.mktime(time.strptime(t, '%Y-%m-%dT%H:%M:%SZ')) for t in ticks)
         gaps = [b - a for a, b in zip(seconds, seconds[1:])]
         assert max(gaps) >= 2, gaps
-        assert sum(1 for g in gaps if g > 1) <= 3, gaps  # one gap per outage
+        assert sum(1 for g in gaps if g > 1) <= 2, gaps  # one gap per outage (two restarts)
     finally:
         proc.kill()
         proc.wait(timeout=10)

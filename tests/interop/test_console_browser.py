@@ -1,0 +1,133 @@
+"""The web console in a real browser (headless Chromium driven by Selenium): log in, open the service
+after a known number of calls, check the numbers per function, keep a screenshot of each page."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import fc2
+import pytest
+import requests
+
+from interop_util import start_server
+
+EXAMPLE = Path(__file__).resolve().parents[2] / 'examples' / 'catalog' / 'functions'
+SHOTS = Path(os.environ.get('NIMBUS_SCREENSHOTS', Path(__file__).resolve().parents[2] / 'tests' / 'artifacts'))
+
+webdriver = pytest.importorskip('selenium.webdriver')
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+def zip_folder(folder, target):
+    import zipfile
+    with zipfile.ZipFile(str(target), 'w') as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(str(path), path.name)
+    return str(target)
+
+
+@pytest.fixture
+def browser():
+    binary = shutil.which('chromium') or shutil.which('chromium-browser')
+    driver_path = shutil.which('chromedriver')
+    if not (binary and driver_path):
+        pytest.fail('chromium and chromium-driver are needed (scripts/install-deps.sh installs them)')
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ('--headless=new', '--no-sandbox', '--disable-gpu', '--window-size=1280,1600',
+                 '--disable-dev-shm-usage'):
+        options.add_argument(flag)
+    from selenium.webdriver.chrome.service import Service
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / ('console-' + name + '.png')))
+
+
+def heading(driver, text):
+    """Waits for the page a click led to (a click on a form button does not wait for the next page)."""
+    WebDriverWait(driver, 15).until(lambda d: d.find_element(By.TAG_NAME, 'h1').text == text)
+
+
+def cell(driver, name, column):
+    return driver.find_element(By.CSS_SELECTOR, 'tr[data-name="{0}"] td.{1}'.format(name, column)).text
+
+
+def test_console_shows_each_functions_calls_and_cost(tmp_path, browser):
+    proc, endpoint = start_server(tmp_path / 'data')
+    try:
+        client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+        client.create_service('catalog')
+        for name in ('list-items', 'get-item'):
+            client.create_function('catalog', name, 'python3', 'index.handler',
+                                   codeZipFile=zip_folder(EXAMPLE / name, tmp_path / (name + '.zip')))
+            client.create_trigger('catalog', name, 'http', 'http', {'authType': 'anonymous', 'methods': ['GET']},
+                                  None, None)
+        costs = {'list-items': 0.0, 'get-item': 0.0}
+        for name, path, count in (('list-items', '/', 17), ('get-item', '/3', 5)):
+            for _ in range(count):
+                resp = requests.get('{0}/2016-08-15/proxy/catalog/{1}{2}'.format(endpoint, name, path), timeout=30)
+                assert resp.status_code == 200
+                costs[name] += float(re.search(r'usd=([0-9.e-]+)', resp.headers['x-nimbus-cost']).group(1))
+
+        browser.get(endpoint + '/console')
+        assert '/console/login' in browser.current_url  # no page without a session
+        browser.find_element(By.NAME, 'accessKeyId').send_keys('AK')
+        browser.find_element(By.NAME, 'accessKeySecret').send_keys('wrong')
+        browser.find_element(By.ID, 'login').click()
+        WebDriverWait(browser, 15).until(lambda d: 'Wrong key pair' in d.page_source)
+        browser.find_element(By.NAME, 'accessKeyId').send_keys('AK')
+        browser.find_element(By.NAME, 'accessKeySecret').send_keys('SK')
+        browser.find_element(By.ID, 'login').click()
+        heading(browser, 'Account overview')
+        assert cell(browser, 'catalog', 'invocations') == '22'
+        shot(browser, 'overview')
+
+        browser.find_element(By.LINK_TEXT, 'catalog').click()
+        heading(browser, 'catalog')
+        assert cell(browser, 'list-items', 'invocations') == '17'
+        assert cell(browser, 'get-item', 'invocations') == '5'
+        assert cell(browser, 'list-items', 'errors') == '0'
+        for name in costs:
+            shown = float(cell(browser, name, 'cost'))
+            assert abs(shown - costs[name]) < 1e-8, (name, shown, costs[name])  # the receipts add up to the page
+        assert len(browser.find_elements(By.CSS_SELECTOR, 'svg.chart polyline')) >= 2
+        shot(browser, 'service')
+
+        browser.find_element(By.LINK_TEXT, 'get-item').click()
+        heading(browser, 'get-item')
+        assert browser.find_element(By.CSS_SELECTOR, '#card-invocations .value').text == '5'
+        assert len(browser.find_elements(By.CSS_SELECTOR, '#invocations tbody tr')) == 5
+        assert browser.find_element(By.ID, 'logs').text != ''
+        assert '"handler"' in browser.find_element(By.ID, 'configuration').text
+        assert float(browser.find_element(By.CSS_SELECTOR, '#card-alwayson .value').text) > 0
+        shot(browser, 'function')
+
+        # live: more calls show up without a reload (the page refreshes its numbers every 5 s)
+        for _ in range(3):
+            requests.get(endpoint + '/2016-08-15/proxy/catalog/get-item/4', timeout=30)
+        WebDriverWait(browser, 15).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '#card-invocations .value').text == '8')
+
+        browser.find_element(By.CSS_SELECTOR, 'header button').click()  # log out
+        WebDriverWait(browser, 15).until(lambda d: '/console/login' in d.current_url)
+        browser.get(endpoint + '/console/services/catalog')
+        assert '/console/login' in browser.current_url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_console_pages_need_a_session(endpoint):
+    for path in ('/console', '/console/services/x', '/console/services/x/functions/y'):
+        resp = requests.get(endpoint + path, allow_redirects=False, timeout=10)
+        assert resp.status_code == 303 and resp.headers['location'] == '/console/login'
+    forged = requests.get(endpoint + '/console', cookies={'nimbus_session': 'guess'}, allow_redirects=False,
+                          timeout=10)
+    assert forged.status_code == 303
