@@ -26,7 +26,12 @@ package struct UsageAPI: Sendable {
         api.get("usage") { request, _ in
             let query = ManagementAPI.query(request)
             let report = try await report(query)
-            return FCResponse.json(Self.json(report, prices: prices))
+            var body = Self.json(report, prices: prices)
+            if let service = query["service"], let function = query["function"] {
+                let versions = try await store.versionUsage(service: service, function: function, since: report.since)
+                body["versions"] = .array(versions.map(Self.json))
+            }
+            return FCResponse.json(body)
         }
         api.get("services/:service/functions/:function/invocation-records") { request, context in
             let limit = min(1000, max(1, ManagementAPI.query(request)["limit"].flatMap(Int.init) ?? 50))
@@ -122,6 +127,14 @@ package struct UsageAPI: Sendable {
             "gbSeconds": round(rollup.gbSeconds, 1e6), "computeUnits": round(rollup.computeUnits, 1e6),
             "cost": round(rollup.cost, 1e9),
         ]
+    }
+
+    static func json(_ version: VersionUsage) -> JSONValue {
+        .object([
+            "versionId": .string(version.versionId), "invocations": .number(Double(version.invocations)),
+            "errors": .number(Double(version.errors)),
+            "durationAvgMs": .number((version.averageDurationMs * 1000).rounded() / 1000),
+        ])
     }
 
     static func json(_ record: InvocationRecord) -> [String: JSONValue] {

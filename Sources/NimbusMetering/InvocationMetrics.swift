@@ -4,10 +4,45 @@ import NimbusCore
 import Synchronization
 
 /// Per-invocation Prometheus series (bounded labels: deployed services, functions and qualifiers; fixed
-/// outcomes).
-struct InvocationMetrics: Sendable {
+/// outcomes). Handles are made once per series and kept, so a call costs a dictionary lookup, not a
+/// registry lookup per metric.
+final class InvocationMetrics: Sendable {
     let factory: any MetricsFactory
     let dropped: Counter
+    private let handles = Mutex<[String: Handles]>([:])
+
+    /// One function's series.
+    final class Handles: Sendable {
+        let outcomes: [InvocationRecord.Outcome: Counter]
+        let throttles: Counter
+        let duration: CoreMetrics.Timer
+        let coldStarts: Counter
+        let coldStartTime: CoreMetrics.Timer
+        let gbSeconds: FloatingPointCounter
+        let computeUnits: FloatingPointCounter
+
+        init(_ record: InvocationRecord, factory: any MetricsFactory) {
+            let function = [("service", record.service), ("function", record.function)]
+            var outcomes: [InvocationRecord.Outcome: Counter] = [:]
+            for outcome in InvocationRecord.Outcome.allCases {
+                outcomes[outcome] = Counter(
+                    label: "nimbus_invocations_total",
+                    dimensions: function + [("qualifier", record.qualifier), ("outcome", outcome.rawValue)],
+                    factory: factory)
+            }
+            self.outcomes = outcomes
+            throttles = Counter(label: "nimbus_throttles_total", dimensions: function, factory: factory)
+            duration = CoreMetrics.Timer(
+                label: "nimbus_invocation_duration_seconds", dimensions: function, factory: factory)
+            coldStarts = Counter(label: "nimbus_cold_starts_total", dimensions: function, factory: factory)
+            coldStartTime = CoreMetrics.Timer(
+                label: "nimbus_cold_start_seconds", dimensions: function, factory: factory)
+            gbSeconds = FloatingPointCounter(
+                label: "nimbus_memory_gb_seconds_total", dimensions: function, factory: factory)
+            computeUnits = FloatingPointCounter(
+                label: "nimbus_compute_units_total", dimensions: function, factory: factory)
+        }
+    }
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -15,27 +50,29 @@ struct InvocationMetrics: Sendable {
     }
 
     func observe(_ record: InvocationRecord, usage: Usage) {
-        let function = [("service", record.service), ("function", record.function)]
-        Counter(
-            label: "nimbus_invocations_total",
-            dimensions: function + [("qualifier", record.qualifier), ("outcome", record.outcome.rawValue)],
-            factory: factory
-        ).increment()
+        let key = record.service + "\u{0}" + record.function + "\u{0}" + record.qualifier
+        let series =
+            handles.withLock { $0[key] }
+            ?? {
+                let made = Handles(record, factory: factory)
+                return handles.withLock { handles in
+                    if let existing = handles[key] { return existing }
+                    handles[key] = made
+                    return made
+                }
+            }()
+        series.outcomes[record.outcome]?.increment()
         if record.outcome == .throttled {
-            Counter(label: "nimbus_throttles_total", dimensions: function, factory: factory).increment()
+            series.throttles.increment()
             return
         }
-        CoreMetrics.Timer(label: "nimbus_invocation_duration_seconds", dimensions: function, factory: factory)
-            .recordSeconds(record.duration)
+        series.duration.recordSeconds(record.duration)
         if let cold = record.coldStart {
-            Counter(label: "nimbus_cold_starts_total", dimensions: function, factory: factory).increment()
-            CoreMetrics.Timer(label: "nimbus_cold_start_seconds", dimensions: function, factory: factory)
-                .recordSeconds(cold)
+            series.coldStarts.increment()
+            series.coldStartTime.recordSeconds(cold)
         }
-        FloatingPointCounter(label: "nimbus_memory_gb_seconds_total", dimensions: function, factory: factory)
-            .increment(by: usage.gbSeconds)
-        FloatingPointCounter(label: "nimbus_compute_units_total", dimensions: function, factory: factory)
-            .increment(by: usage.computeUnits)
+        series.gbSeconds.increment(by: usage.gbSeconds)
+        series.computeUnits.increment(by: usage.computeUnits)
     }
 }
 

@@ -82,6 +82,26 @@ extension SQLiteStore: UsageStore {
         }
     }
 
+    package func versionUsage(service: String, function: String, since: Date) async throws(NimbusError)
+        -> [VersionUsage]
+    {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT version_id, count(*) AS calls, sum(outcome != 'success') AS errors,
+                    avg(duration_ms) AS average FROM invocation_records
+                    WHERE service_name = ? AND function_name = ? AND start_time >= ?
+                    GROUP BY version_id ORDER BY version_id
+                    """, arguments: [service, function, since.timeIntervalSince1970]
+            ).map { row in
+                VersionUsage(
+                    versionId: row["version_id"], invocations: row["calls"], errors: row["errors"],
+                    averageDurationMs: row["average"])
+            }
+        }
+    }
+
     package func pruneUsage(rawBefore: Date, rawKeep: Int, minutesBefore: Date) async throws(NimbusError) -> Int {
         try await write { db in
             try db.execute(

@@ -27,6 +27,7 @@ import NimbusRuntime
 /// | `bwrap` | `NIMBUS_BWRAP` | `/usr/bin/bwrap` |
 /// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
 /// | `node` | `NIMBUS_NODE` | `/usr/bin/node` |
+/// | `metering` | `NIMBUS_METERING` | `on` (`off` keeps no invocation records: for measuring their cost) |
 /// | `price.cu.usd` | `NIMBUS_PRICE_CU_USD` | `0.00002` (USD per compute unit, FC's first tier) |
 /// | `price.billing.ms` | `NIMBUS_PRICE_BILLING_MS` | `1` (calls are billed in multiples of this) |
 /// | `price.always.on.vcpu.hour` | `NIMBUS_PRICE_ALWAYS_ON_VCPU_HOUR` | `0.0236` (USD, the comparison server) |
@@ -55,6 +56,8 @@ package struct NimbusConfiguration: Sendable {
     package var events = EventsConfiguration()
     /// Metering's units and prices (FC's pay-as-you-go defaults).
     package var prices = PriceTable()
+    /// `false` runs calls without invocation records (the metering benchmark's baseline).
+    package var metering = true
 
     package init() {}
 
@@ -80,6 +83,7 @@ package struct NimbusConfiguration: Sendable {
         runtime.queueTimeout = config.double(forKey: "instance.queue.timeout", default: runtime.queueTimeout)
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
+        metering = config.string(forKey: "metering", default: "on").lowercased() != "off"
         prices.usdPerCU = config.double(forKey: "price.cu.usd", default: prices.usdPerCU)
         prices.billingGranularityMs = max(
             1, config.int(forKey: "price.billing.ms", default: prices.billingGranularityMs))

@@ -49,7 +49,8 @@ package enum NimbusServer {
             store: database, prices: configuration.prices, metrics: PrometheusMetricsFactory(registry: registry),
             logger: logger)
         let runner = FunctionRunner(
-            control: control, supervisor: supervisor, changes: store.changes, recorder: recorder
+            control: control, supervisor: supervisor, changes: store.changes,
+            recorder: configuration.metering ? recorder : nil
         ) {
             code.treeURL(digest: $0.digest)
         }

@@ -201,3 +201,8 @@ def test_catalog_canary_rolls_a_version_out_to_a_tenth_of_the_domain(endpoint, c
     assert 6 <= canary <= 54, result.stdout
     with_currency = next(l for l in lines if 'responses:' in l)
     assert '{0} with currency'.format(canary) in with_currency, result.stdout
+    # metering saw the same split: per-version numbers of get-item (the console's "By version" table)
+    from interop_util import raw_request
+    usage = raw_request(endpoint, 'GET', '/2016-08-15/usage?service=catalog&function=get-item&since=15m').json()
+    by_version = {v['versionId']: v['invocations'] for v in usage['versions']}
+    assert {k: by_version.get(k) for k in counts} == counts, (by_version, counts)

@@ -4,6 +4,7 @@ after a known number of calls, check the numbers per function, keep a screenshot
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import fc2
@@ -108,6 +109,18 @@ def test_console_shows_each_functions_calls_and_cost(tmp_path, browser):
         assert '"handler"' in browser.find_element(By.ID, 'configuration').text
         assert float(browser.find_element(By.CSS_SELECTOR, '#card-alwayson .value').text) > 0
         shot(browser, 'function')
+
+        # /metrics and `nimbus metrics` say the same as the page
+        metrics = requests.get(endpoint + '/metrics', timeout=10).text
+        for name, count in (('list-items', 17), ('get-item', 5)):
+            assert ('nimbus_invocations_total{{service="catalog",function="{0}",qualifier="LATEST",'
+                    'outcome="success"}} {1}').format(name, count) in metrics
+        env = dict(os.environ, NIMBUS_ENDPOINT=endpoint, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK')
+        out = subprocess.run([os.environ['NIMBUS_BIN'], 'metrics', 'catalog'], env=env, capture_output=True,
+                             text=True, timeout=60)
+        rows = {line.split()[0]: line.split() for line in out.stdout.splitlines() if line.split()}
+        assert rows['list-items'][1] == '17' and rows['get-item'][1] == '5', out.stdout
+        assert abs(float(rows['list-items'][-1]) - costs['list-items']) < 1e-8, out.stdout
 
         # live: more calls show up without a reload (the page refreshes its numbers every 5 s)
         for _ in range(3):

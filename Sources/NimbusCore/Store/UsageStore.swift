@@ -9,6 +9,8 @@ package protocol UsageStore: Sendable {
     /// The function's newest raw records, newest first.
     func recentInvocations(service: String, function: String, limit: Int) async throws(NimbusError)
         -> [InvocationRecord]
+    /// Calls per version of one function since a time, from the raw records (how a canary is watched).
+    func versionUsage(service: String, function: String, since: Date) async throws(NimbusError) -> [VersionUsage]
     /// Drops raw records older than `rawBefore` or beyond the newest `rawKeep`, and minutes older than
     /// `minutesBefore`. Returns how many rows went.
     func pruneUsage(rawBefore: Date, rawKeep: Int, minutesBefore: Date) async throws(NimbusError) -> Int
@@ -53,5 +55,20 @@ package struct UsageFilter: Sendable, Equatable {
         self.qualifier = qualifier
         self.since = since
         self.until = until
+    }
+}
+
+/// One version's share of a function's calls.
+package struct VersionUsage: Sendable, Equatable {
+    package var versionId: String
+    package var invocations: Int
+    package var errors: Int
+    package var averageDurationMs: Double
+
+    package init(versionId: String, invocations: Int, errors: Int, averageDurationMs: Double) {
+        self.versionId = versionId
+        self.invocations = invocations
+        self.errors = errors
+        self.averageDurationMs = averageDurationMs
     }
 }

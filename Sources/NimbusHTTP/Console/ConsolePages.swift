@@ -64,6 +64,7 @@ struct ConsolePages: Sendable {
         let record = try await runner.control.function(function, service: service)
         let report = try await usage.report(["since": window, "service": service, "function": function])
         let recent = try await usage.store.recentInvocations(service: service, function: function, limit: 20)
+        let versions = try await usage.store.versionUsage(service: service, function: function, since: report.since)
         let logs = await runner.supervisor.logs.read(service: service, function: function, since: nil, limit: 40)
         let triggers = try await runner.control.listTriggers(
             service: service, function: function, PageQuery(limit: 100))
@@ -74,6 +75,7 @@ struct ConsolePages: Sendable {
             <h1>\(HTML.escape(function))</h1>\(Self.windowNav(window, base: base))
             \(Self.cards(report.total, alwaysOn: report.alwaysOn))
             <h2>Over time</h2><div class="charts">\(Self.trafficCharts(report))\(Self.resourceCharts(report))</div>
+            <h2>By version</h2>\(Self.versions(versions))
             <h2>Recent invocations</h2>\(Self.invocations(recent))
             <h2>Logs</h2><pre id="logs">\(HTML.escape(logs.map { "\(FCTime.string($0.time)) \($0.requestId ?? "-") \($0.text)" }.joined(separator: "\n")))</pre>
             <h2>Configuration</h2><pre id="configuration">\(HTML.escape(Self.prettyJSON(Representations.function(record))))</pre>
@@ -181,6 +183,18 @@ struct ConsolePages: Sendable {
         let head = ["Request id", "Start", "Trigger", "Version", "Outcome", "ms", "MB", "Cold start ms", "HTTP"]
         return "<table id=\"invocations\"><thead><tr>" + head.map { "<th>\($0)</th>" }.joined()
             + "</tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
+    static func versions(_ versions: [VersionUsage]) -> String {
+        let total = max(1, versions.reduce(0) { $0 + $1.invocations })
+        let rows = versions.map { v in
+            "<tr data-name=\"\(HTML.escape(v.versionId))\"><td>\(HTML.escape(v.versionId))</td>"
+                + "<td class=\"invocations\">\(v.invocations)</td>"
+                + "<td class=\"share\">\(String(format: "%.1f%%", 100 * Double(v.invocations) / Double(total)))</td>"
+                + "<td class=\"errors\">\(v.errors)</td><td>\(String(format: "%.1f", v.averageDurationMs))</td></tr>"
+        }.joined()
+        return "<table id=\"versions\"><thead><tr><th>Version</th><th>Invocations</th><th>Share</th><th>Errors</th>"
+            + "<th>Avg ms</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
     static func windowNav(_ window: String, base: String) -> String {
