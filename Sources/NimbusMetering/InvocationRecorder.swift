@@ -9,7 +9,7 @@ import Synchronization
 /// a background loop writes the batch and its per-minute rollups in one transaction every second.
 package final class InvocationRecorder: Service, Sendable {
     package struct Configuration: Sendable {
-        package var flushInterval: TimeInterval = 1
+        package var flushInterval: TimeInterval = 0.25
         /// Raw records kept this long, and at most this many.
         package var rawRetention: TimeInterval = 7 * 86_400
         package var rawKeep = 1_000_000
