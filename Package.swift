@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // Pure domain: types, validation, FC error codes, signatures, pagination. No I/O.
@@ -141,6 +142,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Manifests (s.yaml, template.yml) and `nimbus deploy`: parse, package, plan, apply through the API.
+        .target(
+            name: "NimbusDeploy",
+            dependencies: [
+                "NimbusCore",
+                "NimbusClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Composition root: configuration, credentials, the service group.
         .target(
             name: "NimbusServer",
@@ -167,6 +179,7 @@ let package = Package(
             dependencies: [
                 "NimbusCore",
                 "NimbusClient",
+                "NimbusDeploy",
                 "NimbusServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -196,6 +209,11 @@ let package = Package(
             dependencies: [
                 "NimbusCore", "NimbusEvents", "NimbusSQLite", .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NimbusDeployTests",
+            dependencies: ["NimbusCore", "NimbusDeploy", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

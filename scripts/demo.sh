@@ -25,7 +25,7 @@ else
     bin=.build/release/nimbus
 fi
 [[ -x "$bin" ]] || die "no nimbus executable at $bin"
-tests/interop/run.sh --version >/dev/null  # creates tests/interop/.venv with the aliyun-fc2 SDK
+tests/interop/run.sh --version >/dev/null  # creates tests/interop/.venv with the aliyun-fc2 SDK (for deploy.py)
 healthy && die "something already answers on $endpoint; stop it or choose another NIMBUS_PORT"
 
 # The server writes to this terminal; Ctrl-C (or SIGTERM) is forwarded to it as SIGTERM.
@@ -49,7 +49,19 @@ for ((i = 0; ; i++)); do  # up to 30 s
     sleep 0.2
 done
 
-"$python" "$example_dir/deploy.py" --endpoint "$endpoint" --data-dir "$data_dir"
-echo
-echo "Nimbus is serving the catalogue on $endpoint (data in $data_dir). Ctrl-C stops it."
+# The project's s.yaml is all it takes; keys come from the data dir's credentials.json.
+"$bin" deploy "$example_dir" --endpoint "$endpoint" --data-dir "$data_dir"
+cat <<EOF
+
+Try it:
+  curl http://catalog.localhost:$port/items            # list-items, through the custom domain
+  curl http://catalog.localhost:$port/items/3          # get-item
+  curl http://catalog.localhost:$port/                 # the unchanged webapp
+  curl $endpoint/2016-08-15/proxy/catalog/stats/
+  $bin metrics catalog --data-dir $data_dir --endpoint $endpoint
+Console: $endpoint/console (the key pair or the token printed above)
+The SDK deploy script does the same: $python examples/catalog/deploy.py --endpoint $endpoint --data-dir $data_dir
+
+Nimbus is serving the catalogue on $endpoint (data in $data_dir). Ctrl-C stops it.
+EOF
 wait "$server"

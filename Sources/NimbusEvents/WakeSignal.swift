@@ -19,7 +19,8 @@ final class WakeSignal: Sendable {
     /// Returns at the next signal or after `seconds`, whichever comes first.
     func wait(upTo seconds: Double) async {
         let timer = Task {
-            try? await Task.sleep(for: .seconds(seconds))
+            // Only a sleep that ran its course wakes the waiter; a cancelled one must not leave a signal behind.
+            guard (try? await Task.sleep(for: .seconds(seconds))) != nil else { return }
             self.signal()
         }
         await withCheckedContinuation { continuation in

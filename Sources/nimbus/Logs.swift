@@ -68,11 +68,13 @@ struct Connection: ParsableArguments {
     @Option(help: "Data dir whose credentials.json to use when no keys are set (default ./.nimbus).")
     var dataDir: String?
 
-    func client() throws -> FCClient {
+    func client() throws -> FCClient { try clientAndEndpoint().0 }
+
+    func clientAndEndpoint() throws -> (FCClient, String) {
         let environment = ProcessInfo.processInfo.environment
         let endpoint = endpoint ?? environment["NIMBUS_ENDPOINT"] ?? "http://127.0.0.1:8080"
         if let id = environment["NIMBUS_ACCESS_KEY_ID"], let secret = environment["NIMBUS_ACCESS_KEY_SECRET"] {
-            return FCClient(endpoint: endpoint, accessKeyId: id, accessKeySecret: secret)
+            return (FCClient(endpoint: endpoint, accessKeyId: id, accessKeySecret: secret), endpoint)
         }
         let directory = URL(fileURLWithPath: dataDir ?? environment["NIMBUS_DATA_DIR"] ?? "./.nimbus")
         var configuration = NimbusConfiguration()
@@ -83,8 +85,10 @@ struct Connection: ParsableArguments {
             throw ValidationError(
                 "no credentials: set NIMBUS_ACCESS_KEY_ID and NIMBUS_ACCESS_KEY_SECRET, or pass --data-dir")
         }
-        return FCClient(
-            endpoint: endpoint, accessKeyId: loaded.credentials.accessKeyId,
-            accessKeySecret: loaded.credentials.accessKeySecret)
+        return (
+            FCClient(
+                endpoint: endpoint, accessKeyId: loaded.credentials.accessKeyId,
+                accessKeySecret: loaded.credentials.accessKeySecret), endpoint
+        )
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import Logging
 import NimbusCore
-import NimbusEvents
 import NimbusSQLite
 import Prometheus
 import ServiceLifecycle
 import Synchronization
 import Testing
+
+@testable import NimbusEvents
 
 /// A runner whose functions fail a set number of times, counting every attempt it sees.
 final class ScriptedRunner: AsyncEventRunner {
@@ -108,5 +109,16 @@ struct AsyncDispatcherTests {
                 #"nimbus_async_events_total{service="svc",function="broken",status="Failed",source="invoke"} 1"#))
         #expect(metrics.contains("nimbus_async_destinations_sent_total 1"))
         #expect(metrics.contains("nimbus_async_backlog 0"))
+    }
+}
+
+struct WakeSignalTests {
+    @Test func anEarlyWakeLeavesNoSignalBehind() async throws {
+        let signal = WakeSignal()
+        signal.signal()
+        await signal.wait(upTo: 5)  // returns at once: the signal was pending
+        let started = ContinuousClock.now
+        await signal.wait(upTo: 0.3)  // nothing pending now: it must wait for its timeout
+        #expect(ContinuousClock.now - started >= .milliseconds(250))
     }
 }

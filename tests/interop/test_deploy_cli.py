@@ -1,0 +1,149 @@
+"""`nimbus deploy` from manifests, and the CLI around it, run as a user runs them."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import requests
+
+from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET
+
+FIXTURES = Path(__file__).resolve().parent / 'fixtures'
+
+
+def nimbus(endpoint, *args, stdin=None, **env):
+    environment = dict(os.environ, NIMBUS_ENDPOINT=endpoint, NIMBUS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+                       NIMBUS_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET, **env)
+    return subprocess.run([os.environ['NIMBUS_BIN']] + list(args), env=environment, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def deploy(endpoint, directory, *flags):
+    out = nimbus(endpoint, 'deploy', str(directory), '--output', 'json', *flags, SHOP_GREETING='hello')
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout)
+
+
+def actions(result):
+    return {'{0} {1}'.format(s['kind'], s['name']): s['action'] for s in result['plan']}
+
+
+def test_a_project_deploys_then_redeploys_only_what_changed(client, endpoint, tmp_path):
+    project = tmp_path / 'shop'
+    shutil.copytree(str(FIXTURES / 'shop'), str(project))
+    first = deploy(endpoint, project)
+    assert set(actions(first).values()) == {'create'}
+    assert actions(first) == {
+        'service shop': 'create', 'function shop/api': 'create', 'trigger shop/api/http': 'create',
+        'function shop/nightly': 'create', 'trigger shop/nightly/nightly': 'create', 'service shop-web': 'create',
+        'function shop-web/web': 'create', 'trigger shop-web/web/http': 'create', 'domain shop.localhost': 'create'}
+    assert client.get_function('shop', 'api').data['environmentVariables'] == {'GREETING': 'hello'}
+    assert client.get_trigger('shop', 'nightly', 'nightly').data['triggerConfig']['cronExpression'] == '0 0 2 * * *'
+    urls = first['urls']
+    assert requests.get(urls[0] + 'x', timeout=30).text == 'hello from /x'
+    assert requests.get(endpoint + '/2016-08-15/proxy/shop-web/web/', timeout=60).text == 'storefront'
+    assert requests.get(endpoint + '/api/y', headers={'Host': 'shop.localhost'}, timeout=30).text == \
+        'hello from /api/y'
+    # .fcignore kept notes.md out of the package
+    code_url = client.get_function_code('shop', 'api').data['url']
+    import io
+    import zipfile
+    names = zipfile.ZipFile(io.BytesIO(requests.get(code_url, timeout=30).content)).namelist()
+    assert sorted(names) == ['index.py']
+
+    again = deploy(endpoint, project)
+    assert set(actions(again).values()) == {'unchanged'}
+
+    (project / 'api' / 'index.py').write_text((project / 'api' / 'index.py').read_text().replace('from', 'at'))
+    changed = deploy(endpoint, project)
+    assert [s for s in changed['plan'] if s['action'] != 'unchanged'] == [
+        {'action': 'update', 'kind': 'function', 'name': 'shop/api', 'changes': ['code']}]
+    assert requests.get(urls[0] + 'z', timeout=30).text == 'hello at /z'
+
+
+def test_the_plan_reads_as_a_person_expects(endpoint, tmp_path):
+    project = tmp_path / 'legacy'
+    shutil.copytree(str(FIXTURES / 'funcraft'), str(project))
+    out = nimbus(endpoint, 'deploy', str(project), '--dry-run')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == (
+        'Plan for template.yml -> {0}:\n'
+        '  create    service  legacy\n'
+        '  create    function legacy/hello\n'
+        '  create    trigger  legacy/hello/http\n'
+        'Dry run: nothing applied.\n'
+        'URLs:\n'
+        '  {0}/2016-08-15/proxy/legacy/hello/\n').format(endpoint)
+    out = nimbus(endpoint, 'deploy', str(project))
+    assert out.returncode == 0 and 'Deployed: 3 created.' in out.stdout, out.stdout + out.stderr
+    assert requests.get(endpoint + '/2016-08-15/proxy/legacy/hello/', timeout=60).text == 'hello from funcraft'
+
+
+def test_prune_deletes_functions_the_manifest_dropped(client, endpoint, tmp_path):
+    project = tmp_path / 'legacy'
+    shutil.copytree(str(FIXTURES / 'funcraft'), str(project))
+    deploy(endpoint, project)
+    client.create_function('legacy', 'stray', 'python3', 'index.handler', codeDir=str(project / 'hello'))
+    result = deploy(endpoint, project, '--prune')
+    assert actions(result)['function legacy/stray'] == 'delete'
+    assert [f['functionName'] for f in client.list_functions('legacy').data['functions']] == ['hello']
+
+
+def test_broken_manifests_say_where_and_why(endpoint, tmp_path):
+    project = tmp_path / 'broken'
+    shutil.copytree(str(FIXTURES / 'shop'), str(project))
+    text = (project / 's.yaml').read_text().replace('memorySize: 256', 'memorySise: 256')
+    text = text.replace("type: timer", "type: tablestore")
+    (project / 's.yaml').write_text(text)
+    out = nimbus(endpoint, 'deploy', str(project), SHOP_GREETING='x')
+    assert out.returncode == 2
+    line = next(l for l in out.stderr.splitlines() if 'memorySise' in l)
+    assert line.startswith(str(project / 's.yaml') + ':24:'), line
+    assert "did you mean 'memorySize'" in line
+    (project / 's.yaml').write_text(text.replace('memorySise', 'memorySize'))
+    out = nimbus(endpoint, 'deploy', str(project), '--dry-run')  # SHOP_GREETING unset
+    assert out.returncode == 2 and "environment variable 'SHOP_GREETING' is not set" in out.stderr
+    out = nimbus(endpoint, 'deploy', str(project), '--dry-run', SHOP_GREETING='x')
+    assert out.returncode == 0 and 'tablestore' in out.stderr and 'not supported' in out.stderr
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    out = nimbus(endpoint, 'deploy', str(empty))
+    assert out.returncode == 2 and 'no manifest here' in out.stderr
+
+
+def test_invoke_prints_the_answer_and_the_log_tail(client, endpoint, service, make_zip):
+    client.create_function(service, 'echo', 'python3', 'index.handler', codeZipFile=make_zip({
+        'index.py': 'def handler(event, context):\n    print("got", event)\n    return event.upper()\n'}))
+    out = nimbus(endpoint, 'invoke', service + '/echo', '--payload', 'hi')
+    assert out.returncode == 0 and out.stdout == 'HI\n', out.stdout + out.stderr
+    assert "got b'hi'" in out.stderr and 'usd=' in out.stderr
+    piped = nimbus(endpoint, 'invoke', service + '/echo', '--file', '-', stdin='from stdin')
+    assert piped.stdout == 'FROM STDIN\n'
+    queued = nimbus(endpoint, 'invoke', service + '/echo', '--async', '--payload', 'later')
+    assert queued.returncode == 0 and queued.stdout.startswith('queued: request ')
+    missing = nimbus(endpoint, 'invoke', service + '/nope')
+    assert missing.returncode != 0 and 'FunctionNotFound' in missing.stderr
+    helped = nimbus(endpoint, 'deploy', '--help')
+    assert helped.returncode == 0 and 'Examples:' in helped.stdout
+
+
+def test_the_catalogue_deploys_from_its_s_yaml(tmp_path):
+    """The demo's own manifest, on a fresh server, as scripts/demo.sh runs it."""
+    from interop_util import start_server
+    proc, endpoint = start_server(tmp_path / 'data')
+    try:
+        env = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK')
+        out = subprocess.run([os.environ['NIMBUS_BIN'], 'deploy', str(FIXTURES.parents[2] / 'examples' / 'catalog'),
+                              '--endpoint', endpoint], env=env, capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert 'Deployed: 10 created.' in out.stdout and 'http://catalog.localhost:' in out.stdout
+        item = requests.get(endpoint + '/items/3', headers={'Host': 'catalog.localhost'}, timeout=60).json()
+        assert item['id'] == 3
+        assert requests.get(endpoint + '/2016-08-15/proxy/catalog/stats/', timeout=60).json()['count'] == 15
+        page = requests.get(endpoint + '/', headers={'Host': 'catalog.localhost'}, timeout=60)
+        assert page.headers['content-type'].startswith('text/html')
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
