@@ -30,9 +30,31 @@ struct Deploy: AsyncParsableCommand {
     @Option(help: "text (default) or json.")
     var output = "text"
 
+    @Flag(help: "Keep watching the project and redeploy what changes (Ctrl-C stops).")
+    var watch = false
+
     @OptionGroup var connection: Connection
 
     func run() async throws {
+        try await deployOnce()
+        guard watch, !dryRun else { return }
+        let root = URL(fileURLWithPath: directory)
+        var seen = ProjectSnapshot(root)
+        Self.say("Watching \(directory) for changes (Ctrl-C stops).")
+        while true {
+            try await Task.sleep(for: .milliseconds(200))
+            let now = ProjectSnapshot(root)
+            guard now != seen else { continue }
+            seen = now
+            do {
+                try await deployOnce(quietPlan: true)
+            } catch let exit as ExitCode where exit != .success {
+                Self.say("(not deployed; fix the problem above and save again)")
+            }
+        }
+    }
+
+    func deployOnce(quietPlan: Bool = false) async throws {
         let manifest: Manifest
         do {
             manifest = try ManifestLoader.load(directory: URL(fileURLWithPath: directory))
@@ -48,33 +70,56 @@ struct Deploy: AsyncParsableCommand {
         let deployer = Deployer(client: client, endpoint: endpoint)
         do {
             let plan = try await deployer.plan(manifest, prune: prune)
-            if !json {
-                print("Plan for \((manifest.file as NSString).lastPathComponent) -> \(endpoint):")
-                for step in plan.steps { print("  " + Self.describe(step)) }
+            if !json && !quietPlan {
+                Self.say("Plan for \((manifest.file as NSString).lastPathComponent) -> \(endpoint):")
+                for step in plan.steps { Self.say("  " + Self.describe(step)) }
             }
             if !dryRun {
                 try await deployer.apply(plan) { step in
-                    if !json { print("\(Self.present(step.action)) \(step.kind.rawValue) \(step.name)") }
+                    if !json { Self.say("\(Self.present(step.action)) \(step.kind.rawValue) \(step.name)") }
                 }
             }
             let urls = deployer.urls(manifest)
             if json {
-                print(Self.json(plan, urls: urls, applied: !dryRun, warnings: manifest.warnings))
+                Self.say(Self.json(plan, urls: urls, applied: !dryRun, warnings: manifest.warnings))
             } else {
                 let counts = Dictionary(grouping: plan.steps, by: \.action).mapValues(\.count)
                 let summary = [DeployPlan.Action.create, .update, .unchanged, .delete].compactMap { action in
                     counts[action].map { "\($0) \(action.rawValue == "unchanged" ? "unchanged" : Self.past(action))" }
                 }
-                print(dryRun ? "Dry run: nothing applied." : "Deployed: " + summary.joined(separator: ", ") + ".")
+                Self.say(dryRun ? "Dry run: nothing applied." : "Deployed: " + summary.joined(separator: ", ") + ".")
                 if !urls.isEmpty {
-                    print("URLs:")
-                    for url in urls { print("  " + url) }
+                    Self.say("URLs:")
+                    for url in urls { Self.say("  " + url) }
                 }
             }
         } catch let failure as Deployer.Failure {
             FileHandle.standardError.write(Data("deploy failed: \(failure)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// File sizes and modification times under the project: a change of either means a save.
+    struct ProjectSnapshot: Equatable {
+        var files: [String: [Double]] = [:]
+
+        init(_ root: URL) {
+            guard
+                let walker = FileManager.default.enumerator(
+                    at: root, includingPropertiesForKeys: [.contentModificationDateKey, .fileSizeKey])
+            else { return }
+            for case let url as URL in walker {
+                let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .fileSizeKey])
+                files[url.path] = [
+                    values?.contentModificationDate?.timeIntervalSince1970 ?? 0, Double(values?.fileSize ?? 0),
+                ]
+            }
+        }
+    }
+
+    /// Unbuffered, even into a pipe: a watcher's output is read as it happens.
+    static func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
     static func describe(_ step: DeployPlan.Step) -> String {

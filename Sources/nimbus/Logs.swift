@@ -17,6 +17,9 @@ struct Logs: AsyncParsableCommand {
     @Option(help: "Only lines newer than this: 30s, 10m, 2h or 1d.")
     var since: String?
 
+    @Option(help: "Only the lines of this request.")
+    var requestId: String?
+
     @OptionGroup var connection: Connection
 
     func run() async throws {
@@ -33,7 +36,7 @@ struct Logs: AsyncParsableCommand {
                 throw ValidationError(String(decoding: reply.body, as: UTF8.self))
             }
             let lines = try JSONDecoder().decode(LogPage.self, from: reply.body).logs
-            for line in lines {
+            for line in lines where requestId == nil || line.requestId == requestId {
                 let time = Date(timeIntervalSince1970: line.time / 1000)
                 print("\(time.formatted(.iso8601)) \(line.requestId ?? "-") \(line.message)")
             }
@@ -60,7 +63,8 @@ struct Logs: AsyncParsableCommand {
     }
 }
 
-/// Where the server is and how to sign: flags, then `NIMBUS_*` variables, then the local data dir.
+/// Where the server is and how to sign: flags, then `NIMBUS_*` variables, then the profile the last
+/// `nimbus serve` wrote (`~/.nimbus/profile.json`), then the local data dir.
 struct Connection: ParsableArguments {
     @Option(help: "The Nimbus endpoint (NIMBUS_ENDPOINT; default http://127.0.0.1:8080).")
     var endpoint: String?
@@ -72,9 +76,17 @@ struct Connection: ParsableArguments {
 
     func clientAndEndpoint() throws -> (FCClient, String) {
         let environment = ProcessInfo.processInfo.environment
-        let endpoint = endpoint ?? environment["NIMBUS_ENDPOINT"] ?? "http://127.0.0.1:8080"
+        let profile = Profile.load()
+        let endpoint = endpoint ?? environment["NIMBUS_ENDPOINT"] ?? profile?.endpoint ?? "http://127.0.0.1:8080"
         if let id = environment["NIMBUS_ACCESS_KEY_ID"], let secret = environment["NIMBUS_ACCESS_KEY_SECRET"] {
             return (FCClient(endpoint: endpoint, accessKeyId: id, accessKeySecret: secret), endpoint)
+        }
+        if dataDir == nil, environment["NIMBUS_DATA_DIR"] == nil, let profile {
+            return (
+                FCClient(
+                    endpoint: endpoint, accessKeyId: profile.accessKeyId, accessKeySecret: profile.accessKeySecret),
+                endpoint
+            )
         }
         let directory = URL(fileURLWithPath: dataDir ?? environment["NIMBUS_DATA_DIR"] ?? "./.nimbus")
         var configuration = NimbusConfiguration()

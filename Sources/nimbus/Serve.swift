@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Logging
+import NimbusCore
 import NimbusServer
 
 /// `nimbus serve`: runs the API on one listener until SIGINT or SIGTERM.
@@ -36,6 +37,11 @@ struct Serve: AsyncParsableCommand {
             // Unbuffered, so that scripts reading a pipe see the endpoint at once.
             FileHandle.standardOutput.write(
                 Data((Banner.text(configuration: configuration, port: port, loaded: loaded) + "\n").utf8))
+            let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
+            Profile(
+                endpoint: "http://\(host):\(port)", accessKeyId: loaded.credentials.accessKeyId,
+                accessKeySecret: loaded.credentials.accessKeySecret
+            ).save()
         }
     }
 }

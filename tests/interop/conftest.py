@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from interop_util import (ACCESS_KEY_ID, ACCESS_KEY_SECRET, ACCOUNT_ID, HANDLER_
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HEALTH_TIMEOUT_S = 60
 SHUTDOWN_TIMEOUT_S = 10
+
+# every `nimbus serve` writes a CLI profile; keep the suite's servers out of the user's ~/.nimbus
+os.environ.setdefault('NIMBUS_PROFILE', os.path.join(tempfile.mkdtemp(prefix='nimbus-profile-'), 'profile.json'))
 
 # all traffic goes to 127.0.0.1: never route it through a proxy from the environment
 for _var in ('NO_PROXY', 'no_proxy'):

@@ -147,3 +147,65 @@ def test_the_catalogue_deploys_from_its_s_yaml(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_watch_redeploys_a_saved_file_within_a_second(endpoint, tmp_path):
+    import time
+    project = tmp_path / 'watched'
+    made = nimbus(endpoint, 'init', str(project), '--template', 'python-http', '--service', 'watched')
+    assert made.returncode == 0 and 'Next: nimbus deploy' in made.stdout, made.stdout + made.stderr
+    environment = dict(os.environ, NIMBUS_ENDPOINT=endpoint, NIMBUS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+                       NIMBUS_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET)
+    watcher = subprocess.Popen([os.environ['NIMBUS_BIN'], 'deploy', str(project), '--watch'], env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in watcher.stdout:
+            if line.startswith('Watching'):
+                break
+        url = endpoint + '/2016-08-15/proxy/watched/api/hello'
+        assert requests.get(url, timeout=60).json() == {'path': '/hello', 'method': 'GET'}
+        source = project / 'api' / 'index.py'
+        source.write_text(source.read_text().replace("'method'", "'verb'"))
+        saved = time.monotonic()
+        while 'verb' not in requests.get(url, timeout=60).text:
+            assert time.monotonic() - saved < 5, 'the change was not deployed within 5 s'
+            time.sleep(0.05)
+        delay = time.monotonic() - saved
+        print('watch: saved -> new code answering in {0:.2f} s'.format(delay))
+        assert delay < 1.5
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=10)
+
+
+def test_listing_and_removing_and_the_profile(client, endpoint, tmp_path):
+    project = tmp_path / 'ticker'
+    assert nimbus(endpoint, 'init', str(project), '--template', 'nodejs-event').returncode == 0
+    assert nimbus(endpoint, 'deploy', str(project)).returncode == 0
+    services = nimbus(endpoint, 'services')
+    assert services.returncode == 0 and services.stdout.startswith('SERVICE') and '\nticker ' in services.stdout
+    functions = nimbus(endpoint, 'functions', 'ticker')
+    assert 'worker' in functions.stdout and 'nodejs20' in functions.stdout
+    triggers = nimbus(endpoint, 'triggers', 'ticker/worker')
+    assert 'every-minute' in triggers.stdout and '@every 1m' in triggers.stdout
+    out = nimbus(endpoint, 'invoke', 'ticker/worker', '--payload', 'x', '--quiet')
+    assert json.loads(out.stdout) == {'received': 'x'}
+    dry = nimbus(endpoint, 'remove', 'ticker')
+    assert 'would delete service ticker' in dry.stdout and '(nothing deleted: add --yes)' in dry.stdout
+    done = nimbus(endpoint, 'remove', 'ticker', '--yes')
+    assert done.returncode == 0 and 'deleted service ticker' in done.stdout, done.stdout + done.stderr
+    assert '\nticker ' not in nimbus(endpoint, 'services').stdout
+    # with no endpoint or keys given, the CLI finds the server through the profile `nimbus serve` wrote
+    from interop_util import start_server
+    profile = tmp_path / 'profile.json'
+    proc, other = start_server(tmp_path / 'data', NIMBUS_PROFILE=str(profile))
+    try:
+        assert json.loads(profile.read_text())['endpoint'] == other
+        bare = {k: v for k, v in os.environ.items() if not k.startswith('NIMBUS_') or k == 'NIMBUS_BIN'}
+        listed = subprocess.run([os.environ['NIMBUS_BIN'], 'services'], env=dict(bare, NIMBUS_PROFILE=str(profile)),
+                                capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0 and '(no services)' in listed.stdout, listed.stdout + listed.stderr
+        assert oct(profile.stat().st_mode & 0o777) == '0o600'
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
