@@ -18,7 +18,24 @@ SHOTS = Path(os.environ.get('NIMBUS_SCREENSHOTS', Path(__file__).resolve().paren
 
 webdriver = pytest.importorskip('selenium.webdriver')
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+# The page swaps its main part every 5 s (live refresh) and clicks navigate: an element found a moment
+# ago may be gone. Reads retry instead of failing on that.
+TRANSIENT = (NoSuchElementException, StaleElementReferenceException)
+
+
+def click(driver, by, selector):
+    def attempt(d):
+        d.find_element(by, selector).click()
+        return True
+    WebDriverWait(driver, 15, ignored_exceptions=TRANSIENT).until(attempt)
+
+
+def read(driver, by, selector):
+    return WebDriverWait(driver, 15, ignored_exceptions=TRANSIENT).until(
+        lambda d: d.find_element(by, selector).text)
 
 
 def zip_folder(folder, target):
@@ -53,11 +70,12 @@ def shot(driver, name):
 
 def heading(driver, text):
     """Waits for the page a click led to (a click on a form button does not wait for the next page)."""
-    WebDriverWait(driver, 15).until(lambda d: d.find_element(By.TAG_NAME, 'h1').text == text)
+    WebDriverWait(driver, 15, ignored_exceptions=TRANSIENT).until(
+        lambda d: d.find_element(By.TAG_NAME, 'h1').text == text)
 
 
 def cell(driver, name, column):
-    return driver.find_element(By.CSS_SELECTOR, 'tr[data-name="{0}"] td.{1}'.format(name, column)).text
+    return read(driver, By.CSS_SELECTOR, 'tr[data-name="{0}"] td.{1}'.format(name, column))
 
 
 def test_console_shows_each_functions_calls_and_cost(tmp_path, browser):
@@ -90,7 +108,7 @@ def test_console_shows_each_functions_calls_and_cost(tmp_path, browser):
         assert cell(browser, 'catalog', 'invocations') == '22'
         shot(browser, 'overview')
 
-        browser.find_element(By.LINK_TEXT, 'catalog').click()
+        click(browser, By.LINK_TEXT, 'catalog')
         heading(browser, 'catalog')
         assert cell(browser, 'list-items', 'invocations') == '17'
         assert cell(browser, 'get-item', 'invocations') == '5'
@@ -101,13 +119,13 @@ def test_console_shows_each_functions_calls_and_cost(tmp_path, browser):
         assert len(browser.find_elements(By.CSS_SELECTOR, 'svg.chart polyline')) >= 2
         shot(browser, 'service')
 
-        browser.find_element(By.LINK_TEXT, 'get-item').click()
+        click(browser, By.LINK_TEXT, 'get-item')
         heading(browser, 'get-item')
-        assert browser.find_element(By.CSS_SELECTOR, '#card-invocations .value').text == '5'
+        assert read(browser, By.CSS_SELECTOR, '#card-invocations .value') == '5'
         assert len(browser.find_elements(By.CSS_SELECTOR, '#invocations tbody tr')) == 5
-        assert browser.find_element(By.ID, 'logs').text != ''
-        assert '"handler"' in browser.find_element(By.ID, 'configuration').text
-        assert float(browser.find_element(By.CSS_SELECTOR, '#card-alwayson .value').text) > 0
+        assert read(browser, By.ID, 'logs') != ''
+        assert '"handler"' in read(browser, By.ID, 'configuration')
+        assert float(read(browser, By.CSS_SELECTOR, '#card-alwayson .value')) > 0
         shot(browser, 'function')
 
         # /metrics and `nimbus metrics` say the same as the page
@@ -125,7 +143,7 @@ def test_console_shows_each_functions_calls_and_cost(tmp_path, browser):
         # live: more calls show up without a reload (the page refreshes its numbers every 5 s)
         for _ in range(3):
             requests.get(endpoint + '/2016-08-15/proxy/catalog/get-item/4', timeout=30)
-        WebDriverWait(browser, 15).until(
+        WebDriverWait(browser, 15, ignored_exceptions=TRANSIENT).until(
             lambda d: d.find_element(By.CSS_SELECTOR, '#card-invocations .value').text == '8')
 
         browser.find_element(By.CSS_SELECTOR, 'header button').click()  # log out
