@@ -60,7 +60,7 @@ package final class AsyncDispatcher: Service, Sendable {
 
     /// Sets the backlog gauges from the queue (called when metrics are scraped).
     package func refreshGauges() async {
-        if let statistics = try? await store.queueStatistics(now: Date()) { metrics.record(statistics) }
+        if let statistics = try? await store.queueStatistics(now: Date(), function: nil) { metrics.record(statistics) }
     }
 
     package func run() async throws {

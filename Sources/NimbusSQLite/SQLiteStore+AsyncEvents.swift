@@ -129,15 +129,23 @@ extension SQLiteStore: AsyncEventStore {
         }
     }
 
-    package func queueStatistics(now: Date) async throws(NimbusError) -> AsyncQueueStatistics {
+    package func queueStatistics(now: Date, function: QualifiedFunction?) async throws(NimbusError)
+        -> AsyncQueueStatistics
+    {
         try await read { db in
             var statistics = AsyncQueueStatistics()
+            var filter = ""
+            var arguments: StatementArguments = []
+            if let function {
+                filter = "WHERE service_name = ? AND function_name = ?"
+                arguments = [function.serviceName, function.functionName]
+            }
             for row in try Row.fetchAll(
                 db,
                 sql: """
                     SELECT status, count(*) AS n, sum(max(attempts - 1, 0)) AS retries, sum(redeliveries) AS again,
-                    min(enqueued_time) AS oldest FROM async_events GROUP BY status
-                    """)
+                    min(enqueued_time) AS oldest FROM async_events \(filter) GROUP BY status
+                    """, arguments: arguments)
             {
                 guard let status = AsyncEvent.Status(rawValue: row["status"]) else { continue }
                 let count: Int = row["n"]

@@ -88,7 +88,7 @@ package enum NimbusServer {
         usage.register(on: router)
         ConsoleAPI(
             sessions: ConsoleSessions(credentials: loaded.credentials, token: loaded.consoleToken), usage: usage,
-            runner: runner
+            runner: runner, events: database
         ).register(on: router)
         let instanceGauges = InstanceGauges(factory: PrometheusMetricsFactory(registry: registry))
         MetricsAPI(registry: registry) {

@@ -102,7 +102,10 @@ struct AsyncEventStoreTests {
         filter.status = nil
         filter.newestFirst = true
         #expect(try await store.listEvents(filter, limit: 1, nextToken: nil).items.first?.invocationId == "e4")
-        let statistics = try await store.queueStatistics(now: now + 10)
+        let statistics = try await store.queueStatistics(now: now + 10, function: nil)
+        let other = QualifiedFunction(serviceName: "svc", qualifier: "LATEST", functionName: "other")
+        #expect(try await store.queueStatistics(now: now + 10, function: other).byStatus.isEmpty)
+        #expect(try await store.queueStatistics(now: now + 10, function: target).queued == 4)
         #expect(statistics.queued == 4)
         #expect(statistics.running == 2)
         #expect(statistics.oldestQueuedAge == 10)

@@ -146,6 +146,20 @@ def test_console_shows_each_functions_calls_and_cost(tmp_path, browser):
         WebDriverWait(browser, 15, ignored_exceptions=TRANSIENT).until(
             lambda d: d.find_element(By.CSS_SELECTOR, '#card-invocations .value').text == '8')
 
+        # an event function's async invocations show on its page
+        import zipfile
+        package = tmp_path / 'worker.zip'
+        with zipfile.ZipFile(str(package), 'w') as archive:
+            archive.writestr('index.py', 'def handler(event, context):\n    return event\n')
+        client.create_function('catalog', 'worker', 'python3', 'index.handler', codeZipFile=str(package))
+        for _ in range(2):
+            client.invoke_function('catalog', 'worker', payload=b'job', headers={'x-fc-invocation-type': 'Async'})
+        browser.get(endpoint + '/console/services/catalog/functions/worker')
+        heading(browser, 'worker')
+        WebDriverWait(browser, 20, ignored_exceptions=TRANSIENT).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '#async td.succeeded').text == '2')
+        shot(browser, 'async')
+
         browser.find_element(By.CSS_SELECTOR, 'header button').click()  # log out
         WebDriverWait(browser, 15).until(lambda d: '/console/login' in d.current_url)
         browser.get(endpoint + '/console/services/catalog')

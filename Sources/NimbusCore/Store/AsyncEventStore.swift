@@ -20,8 +20,8 @@ package protocol AsyncEventStore: Sendable {
         -> Page<AsyncEvent>
     /// Stops a queued or running event; returns it, or nil if it does not exist.
     func stop(invocationId: String, function: QualifiedFunction, now: Date) async throws(NimbusError) -> AsyncEvent?
-    /// Queue depth, oldest queued event, and totals since the database was created.
-    func queueStatistics(now: Date) async throws(NimbusError) -> AsyncQueueStatistics
+    /// Queue depth, oldest queued event, and totals over the stored events; for one function when given.
+    func queueStatistics(now: Date, function: QualifiedFunction?) async throws(NimbusError) -> AsyncQueueStatistics
     /// Deletes finished events older than `before`, and the oldest finished beyond `keep`. Returns how many.
     func pruneFinished(before: Date, keep: Int) async throws(NimbusError) -> Int
 

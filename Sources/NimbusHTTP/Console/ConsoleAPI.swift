@@ -9,16 +9,18 @@ package struct ConsoleAPI: Sendable {
     let sessions: ConsoleSessions
     let usage: UsageAPI
     let runner: FunctionRunner
+    let events: any AsyncEventStore
     static let cookie = "nimbus_session"
     static let windows = ["15m", "1h", "6h", "24h", "7d"]
 
-    package init(sessions: ConsoleSessions, usage: UsageAPI, runner: FunctionRunner) {
+    package init(sessions: ConsoleSessions, usage: UsageAPI, runner: FunctionRunner, events: any AsyncEventStore) {
         self.sessions = sessions
         self.usage = usage
         self.runner = runner
+        self.events = events
     }
 
-    var pages: ConsolePages { ConsolePages(usage: usage, runner: runner) }
+    var pages: ConsolePages { ConsolePages(usage: usage, runner: runner, events: events) }
 
     package func register(on router: Router<NimbusRequestContext>) {
         router.get("console/login") { request, _ in

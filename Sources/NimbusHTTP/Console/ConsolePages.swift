@@ -6,6 +6,7 @@ import NimbusRuntime
 struct ConsolePages: Sendable {
     let usage: UsageAPI
     let runner: FunctionRunner
+    let events: any AsyncEventStore
 
     static func login(error: String?) -> String {
         """
@@ -65,6 +66,8 @@ struct ConsolePages: Sendable {
         let report = try await usage.report(["since": window, "service": service, "function": function])
         let recent = try await usage.store.recentInvocations(service: service, function: function, limit: 20)
         let versions = try await usage.store.versionUsage(service: service, function: function, since: report.since)
+        let queue = try await events.queueStatistics(
+            now: Date(), function: QualifiedFunction(serviceName: service, qualifier: "LATEST", functionName: function))
         let logs = await runner.supervisor.logs.read(service: service, function: function, since: nil, limit: 40)
         let triggers = try await runner.control.listTriggers(
             service: service, function: function, PageQuery(limit: 100))
@@ -76,6 +79,7 @@ struct ConsolePages: Sendable {
             \(Self.cards(report.total, alwaysOn: report.alwaysOn))
             <h2>Over time</h2><div class="charts">\(Self.trafficCharts(report))\(Self.resourceCharts(report))</div>
             <h2>By version</h2>\(Self.versions(versions))
+            <h2>Async invocations</h2>\(Self.asyncTable(queue))
             <h2>Recent invocations</h2>\(Self.invocations(recent))
             <h2>Logs</h2><pre id="logs">\(HTML.escape(logs.map { "\(FCTime.string($0.time)) \($0.requestId ?? "-") \($0.text)" }.joined(separator: "\n")))</pre>
             <h2>Configuration</h2><pre id="configuration">\(HTML.escape(Self.prettyJSON(Representations.function(record))))</pre>
@@ -183,6 +187,24 @@ struct ConsolePages: Sendable {
         let head = ["Request id", "Start", "Trigger", "Version", "Outcome", "ms", "MB", "Cold start ms", "HTTP"]
         return "<table id=\"invocations\"><thead><tr>" + head.map { "<th>\($0)</th>" }.joined()
             + "</tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
+    /// FC's async metrics for the function, from the stored events (kept 7 days): backlog, in process,
+    /// outcomes, retries, redeliveries, the oldest queued event's age.
+    static func asyncTable(_ queue: AsyncQueueStatistics) -> String {
+        let cells: [(String, String)] = [
+            ("queued", "\(queue.queued)"), ("running", "\(queue.running)"),
+            ("succeeded", "\(queue.byStatus[.succeeded] ?? 0)"), ("failed", "\(queue.byStatus[.failed] ?? 0)"),
+            ("expired", "\(queue.byStatus[.expired] ?? 0)"), ("stopped", "\(queue.byStatus[.stopped] ?? 0)"),
+            ("retries", "\(queue.retries)"), ("redeliveries", "\(queue.redeliveries)"),
+            ("oldest", String(format: "%.1f s", queue.oldestQueuedAge)),
+        ]
+        let head = [
+            "Queued", "Running", "Succeeded", "Failed", "Expired", "Stopped", "Retries", "Redelivered",
+            "Oldest queued",
+        ]
+        return "<table id=\"async\"><thead><tr>" + head.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody><tr>"
+            + cells.map { "<td class=\"\($0.0)\">\($0.1)</td>" }.joined() + "</tr></tbody></table>"
     }
 
     static func versions(_ versions: [VersionUsage]) -> String {
