@@ -9,6 +9,8 @@ struct CustomDomainMiddleware: RouterMiddleware {
     typealias Context = NimbusRequestContext
     let proxy: ProxyAPI
     let domains: DomainTable
+    /// The HTTPS listener's port, if there is one.
+    let httpsPort: Int?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -17,6 +19,12 @@ struct CustomDomainMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let path = request.uri.path
+        // An HTTPS-only domain asked over plain HTTP: the same request, over HTTPS (308 keeps the method).
+        if !domain.spec.servesHTTP, let httpsPort, context.localPort != httpsPort {
+            var headers = HTTPFields()
+            headers[.location] = "https://\(domain.domainName):\(httpsPort)\(request.uri.description)"
+            return Response(status: .permanentRedirect, headers: headers)
+        }
         guard let route = domain.spec.route(path: path, method: request.method.rawValue) else {
             throw NimbusError(
                 .routeNotFound,

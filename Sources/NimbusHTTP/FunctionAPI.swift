@@ -10,11 +10,13 @@ package struct FunctionAPI: Sendable {
     let authenticator: RequestAuthenticator
     let events: AsyncDispatcher
     let eventStore: any AsyncEventStore
+    let httpsPort: Int?
 
     package init(
         runner: FunctionRunner, authenticator: RequestAuthenticator, events: AsyncDispatcher,
-        eventStore: any AsyncEventStore
+        eventStore: any AsyncEventStore, httpsPort: Int? = nil
     ) {
+        self.httpsPort = httpsPort
         self.runner = runner
         self.authenticator = authenticator
         self.events = events
@@ -28,7 +30,8 @@ package struct FunctionAPI: Sendable {
         router.add(middleware: InvocationTargetMiddleware(proxy: proxy))
         router.add(
             middleware: CustomDomainMiddleware(
-                proxy: proxy, domains: DomainTable(control: runner.control, changes: runner.changes)))
+                proxy: proxy, domains: DomainTable(control: runner.control, changes: runner.changes),
+                httpsPort: httpsPort))
     }
 
     package func register(on router: Router<NimbusRequestContext>) {
@@ -70,7 +73,7 @@ package struct FunctionAPI: Sendable {
             let running = await runner.supervisor.instances(service: service, function: function)
             let items: [JSONValue] = running.map { instance in
                 .object([
-                    "instanceId": .string(instance.id), "versionId": .string("LATEST"),
+                    "instanceId": .string(instance.id), "versionId": .string(instance.versionId),
                     // Nimbus's additions, for `nimbus instances`:
                     "state": .string(instance.state), "createdTime": .string(FCTime.string(instance.createdAt)),
                     "lastUsedTime": .string(FCTime.string(instance.lastUsed)),

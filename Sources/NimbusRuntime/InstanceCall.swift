@@ -97,6 +97,8 @@ package struct InstanceSummary: Sendable {
     package var callsServed: Int
     package var activeCalls: Int
     package var memoryMB: Double
+    /// `LATEST` or the version the instance runs.
+    package var versionId = "LATEST"
 }
 
 /// Why and how an instance started: FC's cold-start phases, reported with its first call.

@@ -159,7 +159,11 @@ extension Supervisor {
     package func instances(service: String, function: String) async -> [InstanceSummary] {
         var result: [InstanceSummary] = []
         for (key, entry) in pools where key.service == service && key.function == function {
-            for instance in entry.instances.values { result.append(await instance.summary) }
+            for instance in entry.instances.values {
+                var summary = await instance.summary
+                summary.versionId = key.version
+                result.append(summary)
+            }
         }
         return result.sorted { $0.createdAt < $1.createdAt }
     }

@@ -67,7 +67,8 @@ package enum NimbusServer {
         let timers = TimerScheduler(
             store: database, dispatcher: dispatcher, generation: { changes.current }, logger: logger)
         let functions = FunctionAPI(
-            runner: runner, authenticator: authenticator, events: dispatcher, eventStore: database)
+            runner: runner, authenticator: authenticator, events: dispatcher, eventStore: database,
+            httpsPort: configuration.httpsPort)
 
         // Middleware applies to the routes added after it, so all of it comes first.
         let router = Router(context: NimbusRequestContext.self)

@@ -147,6 +147,14 @@ def test_https_domains_present_their_own_certificate(tmp_path, make_zip):
         assert refused.returncode == 60, (refused.returncode, refused.stderr)
         # and the domain still answers over plain HTTP, as HTTP,HTTPS says
         assert requests.get(endpoint + '/hello', headers={'Host': name}, timeout=30).text == 'secure /hello'
+        # an HTTPS-only domain sends plain HTTP to its HTTPS address
+        client.update_custom_domain(name, protocol='HTTPS', routeConfig=routes,
+                                    certConfig={'certName': 'c', 'certificate': pem, 'privateKey': key})
+        moved = requests.get(endpoint + '/hello?x=1', headers={'Host': name}, allow_redirects=False, timeout=30)
+        assert moved.status_code == 308
+        assert moved.headers['location'] == 'https://{0}:{1}/hello?x=1'.format(name, https_port)
+        out = curl('https://{0}:{1}/hello'.format(name, https_port), name, https_port, cafile)
+        assert out.returncode == 0 and out.stdout == 'secure /hello', out.stderr
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -126,4 +126,5 @@ def test_configs_attach_to_aliases_and_provision_their_version(client, service, 
     instance = client.invoke_function(service, fn, qualifier='staging').headers['x-fc-instance-id']
     listed = client.list_instances(service, 'staging', fn).data['instances']
     assert instance in [i['instanceId'] for i in listed]
+    assert {i['versionId'] for i in listed if i['instanceId'] == instance} == {'1'}
     client.put_provision_config(service, 'staging', fn, 0)
