@@ -76,3 +76,11 @@ trap cleanup EXIT INT TERM
 NIMBUS_BENCH_PIDFILE="$pidfile" "$venv/bin/python" -u benchmarks/bench.py --bin "$NIMBUS_BIN" "$@" &
 bench=$!
 wait "$bench"
+
+# The event path and metering, each beside its own baseline (docs/benchmarks.md, docs/events.md).
+if [[ -z "${NIMBUS_BENCH_SKIP_EXTRA:-}" ]]; then
+    echo
+    "$venv/bin/python" -u benchmarks/async_throughput.py --bin "$NIMBUS_BIN" | tee benchmarks/results/async-latest.txt
+    echo
+    "$venv/bin/python" -u benchmarks/metering_overhead.py --bin "$NIMBUS_BIN" | tee benchmarks/results/metering-latest.txt
+fi
