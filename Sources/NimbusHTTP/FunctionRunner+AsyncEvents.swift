@@ -6,8 +6,14 @@ extension FunctionRunner: AsyncEventRunner {
     /// Result payloads kept with an event (FC keeps 1 MB of `returnPayload`).
     static let keptResultBytes = 1 << 20
 
+    /// Read on every async enqueue and every attempt: cached until the next metadata write, like resolutions.
     package func policy(for target: QualifiedFunction) async -> AsyncInvokePolicy {
-        AsyncInvokePolicy(config: try? await control.store.config(.asyncInvoke, for: target))
+        let key = "\(target.serviceName)\u{0}\(target.qualifier)\u{0}\(target.functionName)"
+        let generation = changes.current
+        if let cached = policies.get(key, generation: generation) { return cached }
+        let policy = AsyncInvokePolicy(config: try? await control.store.config(.asyncInvoke, for: target))
+        policies.set(key, policy, generation: generation)
+        return policy
     }
 
     package func attempt(_ event: AsyncEvent) async -> AttemptOutcome {

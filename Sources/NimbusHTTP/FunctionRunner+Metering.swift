@@ -67,8 +67,8 @@ extension FunctionRunner {
     static func outcome(_ reply: InstanceReply?) -> InvocationRecord.Outcome {
         guard let reply else { return .throttled }
         switch (reply.failure, reply.errorType) {
-        case ("timeout"?, _): return .timeout
-        case ("oom"?, _): return .outOfMemory
+        case (.timeout?, _): return .timeout
+        case (.outOfMemory?, _): return .outOfMemory
         case (_, nil): return .success
         case (_, "HandledInvocationError"?): return .handledError
         default: return .unhandledError

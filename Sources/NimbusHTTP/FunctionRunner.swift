@@ -18,6 +18,7 @@ package struct FunctionRunner: Sendable {
     let recorder: InvocationRecorder?
     let cache = GenerationCache<Resolution>()
     let aliases = GenerationCache<AliasSpec>()
+    let policies = GenerationCache<AsyncInvokePolicy>()
 
     package init(
         control: ControlPlane, supervisor: Supervisor, changes: ChangeCounter, recorder: InvocationRecorder? = nil,

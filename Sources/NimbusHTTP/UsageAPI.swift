@@ -69,12 +69,11 @@ package struct UsageAPI: Sendable {
 
     static func time(_ text: String, now: Date, field: String) throws -> Date {
         if let seconds = Double(text), seconds > 1_000_000_000 { return Date(timeIntervalSince1970: seconds) }
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0 else {
+        guard let seconds = AgeText.seconds(text) else {
             throw NimbusError.invalidArgument(
                 "\(field) '\(text)' must be a duration back from now (90s, 15m, 1h, 7d) or epoch seconds")
         }
-        return now.addingTimeInterval(-amount * unit)
+        return now.addingTimeInterval(-seconds)
     }
 
     static func json(_ report: UsageReport, prices: PriceTable) -> [String: JSONValue] {

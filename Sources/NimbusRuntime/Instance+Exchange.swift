@@ -28,7 +28,7 @@ extension Instance {
             stopProcessTree()
             reply = failure(InvocationMessages.timedOut(after: timeout, maxMemoryMB: memory))
             reply.instanceDied = true
-            reply.failure = "timeout"
+            reply.failure = .timeout
         case .failed:
             let kills = cgroup?.oomKills() ?? 0
             let outOfMemory = kills > knownOOMKills
@@ -40,7 +40,7 @@ extension Instance {
                     ? InvocationMessages.outOfMemory(limitMB: limit, maxMemoryMB: memory)
                     : InvocationMessages.exitedUnexpectedly(durationMs: Int(duration * 1000), maxMemoryMB: memory))
             reply.instanceDied = true
-            reply.failure = outOfMemory ? "oom" : "crash"
+            reply.failure = outOfMemory ? .outOfMemory : .crash
         }
         reply.duration = duration
         reply.maxMemoryMB = memory

@@ -67,8 +67,12 @@ package struct InstanceReply: Sendable {
     package var logTail: String?
     /// The instance was killed by this call (timeout, crash); it takes no more calls.
     package var instanceDied = false
-    /// Why a call failed on the platform's side, when it did: `timeout`, `oom` or `crash`.
-    package var failure: String?
+    /// Why the platform ended a call, when it did (metering tells timeouts and OOM kills apart by it).
+    package var failure: Failure?
+
+    package enum Failure: Sendable, Equatable {
+        case timeout, outOfMemory, crash
+    }
     /// The call's metered units and price, for the response's cost receipt.
     package var costReceipt: String?
 

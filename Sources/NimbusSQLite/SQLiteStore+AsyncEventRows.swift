@@ -3,18 +3,6 @@ import GRDB
 import NimbusCore
 
 extension SQLiteStore {
-    static let historyEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return encoder
-    }()
-
-    static let historyDecoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return decoder
-    }()
-
     static func insert(_ db: Database, _ event: AsyncEvent) throws {
         do {
             try db.execute(
@@ -79,12 +67,12 @@ extension SQLiteStore {
                 serviceName: fields["serviceName"] ?? "", functionName: fields["functionName"] ?? "",
                 invocationId: fields["invocationId"] ?? "")
         }
-        event.history = try historyDecoder.decode([AsyncEvent.Step].self, from: Data((row["history"] as String).utf8))
+        event.history = try decodeTimed([AsyncEvent.Step].self, row["history"])
         return event
     }
 
     static func historyJSON(_ history: [AsyncEvent.Step]) throws -> String {
-        String(decoding: try historyEncoder.encode(history), as: UTF8.self)
+        try encodeTimed(history)
     }
 
     static func parentJSON(_ key: AsyncEventKey) throws -> String {

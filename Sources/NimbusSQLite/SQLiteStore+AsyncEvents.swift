@@ -63,11 +63,7 @@ extension SQLiteStore: AsyncEventStore {
 
     package func event(invocationId: String, function: QualifiedFunction) async throws(NimbusError) -> AsyncEvent? {
         try await read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM async_events WHERE service_name = ? AND function_name = ? AND invocation_id = ?",
-                arguments: [function.serviceName, function.functionName, invocationId]
-            ).map(Self.event)
+            try Self.eventRow(db, invocationId, function).map(Self.event)
         }
     }
 
@@ -111,13 +107,7 @@ extension SQLiteStore: AsyncEventStore {
         -> AsyncEvent?
     {
         try await write { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql:
-                        "SELECT * FROM async_events WHERE service_name = ? AND function_name = ? AND invocation_id = ?",
-                    arguments: [function.serviceName, function.functionName, invocationId])
-            else { return nil }
+            guard let row = try Self.eventRow(db, invocationId, function) else { return nil }
             var event = try Self.event(row)
             guard !event.status.isFinal else { return event }
             let previous = event.status
@@ -127,6 +117,12 @@ extension SQLiteStore: AsyncEventStore {
             try Self.update(db, event, onlyIf: previous)
             return event
         }
+    }
+
+    static func eventRow(_ db: Database, _ invocationId: String, _ function: QualifiedFunction) throws -> Row? {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM async_events WHERE service_name = ? AND function_name = ? AND invocation_id = ?",
+            arguments: [function.serviceName, function.functionName, invocationId])
     }
 
     package func queueStatistics(now: Date, function: QualifiedFunction?) async throws(NimbusError)

@@ -22,11 +22,11 @@ extension SQLiteStore {
         let document = SnapshotDocument(
             service: .init(meta: snapshot.service.meta, spec: snapshot.service.spec),
             functions: snapshot.functions.map { .init(meta: $0.meta, spec: $0.spec, code: $0.code) })
-        return String(decoding: try historyEncoder.encode(document), as: UTF8.self)
+        return try encodeTimed(document)
     }
 
     static func version(_ row: Row, service: String) throws -> VersionRecord {
-        let document = try historyDecoder.decode(SnapshotDocument.self, from: Data((row["snapshot"] as String).utf8))
+        let document = try decodeTimed(SnapshotDocument.self, row["snapshot"])
         let snapshot = ServiceSnapshot(
             service: ServiceRecord(meta: document.service.meta, spec: document.service.spec),
             functions: document.functions.map {

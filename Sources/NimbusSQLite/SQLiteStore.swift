@@ -44,6 +44,27 @@ package struct SQLiteStore: MetadataStore {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
+    /// JSON whose dates are milliseconds since the epoch (event histories, version snapshots).
+    static func encodeTimed(_ value: some Encodable) throws -> String {
+        String(decoding: try timedEncoder.encode(value), as: UTF8.self)
+    }
+
+    static func decodeTimed<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try timedDecoder.decode(type, from: Data(text.utf8))
+    }
+
+    static let timedEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return encoder
+    }()
+
+    static let timedDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return decoder
+    }()
+
     static func meta(_ row: Row) -> ResourceMeta {
         ResourceMeta(
             id: row["id"], name: row["name"],

@@ -18,18 +18,17 @@ struct Instances: AsyncParsableCommand {
             "GET", "/2016-08-15/services/\(parts[0])/functions/\(parts[1])/instances")
         guard reply.status == 200 else { throw ValidationError(String(decoding: reply.body, as: UTF8.self)) }
         let list = try JSONDecoder().decode(List.self, from: reply.body).instances
-        print(
-            "INSTANCE".padding(24) + "STATE".padding(10) + "AGE".padding(9) + "CALLS".padding(8) + "ACTIVE".padding(8)
-                + "MEMORY")
         let formatter = ISO8601DateFormatter()
-        for instance in list {
+        let rows = list.map { instance in
             let age = instance.createdTime.flatMap(formatter.date(from:)).map { Self.age(Date().timeIntervalSince($0)) }
-            print(
-                instance.instanceId.padding(24) + (instance.state ?? "-").padding(10) + (age ?? "-").padding(9)
-                    + String(instance.callsServed ?? 0).padding(8) + String(instance.activeCalls ?? 0).padding(8)
-                    + String(format: "%.1f MB", instance.memoryMB ?? 0))
+            return [
+                instance.instanceId, instance.state ?? "-", age ?? "-", String(instance.callsServed ?? 0),
+                String(instance.activeCalls ?? 0), String(format: "%.1f MB", instance.memoryMB ?? 0),
+            ]
         }
-        if list.isEmpty { print("(no instances: the function is scaled to zero)") }
+        Listing.table(
+            ["INSTANCE", "STATE", "AGE", "CALLS", "ACTIVE", "MEMORY"], rows,
+            empty: "(no instances: the function is scaled to zero)")
     }
 
     struct List: Decodable {
@@ -46,11 +45,5 @@ struct Instances: AsyncParsableCommand {
 
     static func age(_ seconds: TimeInterval) -> String {
         seconds < 120 ? "\(Int(seconds))s" : seconds < 7200 ? "\(Int(seconds / 60))m" : "\(Int(seconds / 3600))h"
-    }
-}
-
-extension String {
-    fileprivate func padding(_ width: Int) -> String {
-        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
     }
 }

@@ -55,11 +55,10 @@ struct Logs: AsyncParsableCommand {
     }
 
     static func parseAge(_ text: String) throws -> TimeInterval {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        guard let unit = text.last, let scale = units[unit], let value = Double(text.dropLast()) else {
+        guard let seconds = AgeText.seconds(text) else {
             throw ValidationError("--since takes a number and a unit: 30s, 10m, 2h, 1d")
         }
-        return value * scale
+        return seconds
     }
 }
 

@@ -34,11 +34,8 @@ struct Metrics: AsyncParsableCommand {
             return
         }
         let header = ["FUNCTION", "CALLS", "ERRORS", "AVG_MS", "P99_MS", "MAX_MB", "COLD", "GB_S", "CU", "USD"]
-        print(Self.line(header))
-        for function in report.functions {
-            print(Self.line([function.functionName ?? "-"] + Self.cells(function)))
-        }
-        print(Self.line(["TOTAL"] + Self.cells(report.totals)))
+        let rows = report.functions.map { [$0.functionName ?? "-"] + Self.cells($0) }
+        Listing.table(header, rows + [["TOTAL"] + Self.cells(report.totals)], empty: "")
         print(String(format: "always-on servers for the same peak: USD %.6f", report.alwaysOn.cost))
     }
 
@@ -64,13 +61,6 @@ struct Metrics: AsyncParsableCommand {
             ("break-even calls", alwaysOn.breakEvenInvocations.map { String(format: "%.0f", $0) } ?? "-"),
         ]
         for (name, value) in rows { print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + value) }
-    }
-
-    static func line(_ cells: [String]) -> String {
-        cells.enumerated().map { index, cell in
-            let width = index == 0 ? 24 : 12
-            return cell.count >= width ? cell + " " : cell.padding(toLength: width, withPad: " ", startingAt: 0)
-        }.joined()
     }
 
     struct Figures: Decodable {
