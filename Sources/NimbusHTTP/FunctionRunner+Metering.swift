@@ -9,34 +9,56 @@ extension FunctionRunner {
     func run(_ deployment: Supervisor.Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger)
         async throws -> InstanceReply
     {
-        guard let recorder else { return try await supervisor.invoke(deployment, call) }
-        let contract = deployment.contract
-        let service = contract.service.name
-        let function = contract.function.name
-        let started = Date()
-        let concurrency = recorder.begin(service: service, function: function)
-        let result: Result<InstanceReply, NimbusError>
+        guard let meter = beginMetering(deployment) else { return try await supervisor.invoke(deployment, call) }
         do {
-            result = .success(try await supervisor.invoke(deployment, call))
-        } catch {
-            result = .failure(error)
-        }
-        recorder.end(service: service, function: function)
-        switch result {
-        case .success(var reply):
-            let record = Self.record(deployment, call, trigger: trigger, start: started, reply: reply)
-            let usage = recorder.record(
-                record, concurrency: concurrency, diskMB: Double(contract.function.spec.diskSize ?? 512))
-            reply.costReceipt = usage.receipt
+            var reply = try await supervisor.invoke(deployment, call)
+            endMetering(meter, deployment, call, trigger: trigger, reply: &reply)
             return reply
-        case .failure(let error):
-            if error.code == .resourceExhausted {
-                recorder.record(
-                    Self.record(deployment, call, trigger: trigger, start: started, reply: nil),
-                    concurrency: concurrency)
-            }
+        } catch {
+            endMetering(meter, deployment, call, trigger: trigger, throttled: error.code == .resourceExhausted)
             throw error
         }
+    }
+
+    /// A call being metered: when it started, and how many calls of its function ran with it.
+    struct Meter: Sendable {
+        var started: Date
+        var concurrency: Int
+    }
+
+    /// Starts metering a call; nil when metering is off.
+    func beginMetering(_ deployment: Supervisor.Deployment) -> Meter? {
+        guard let recorder else { return nil }
+        let contract = deployment.contract
+        return Meter(
+            started: Date(),
+            concurrency: recorder.begin(service: contract.service.name, function: contract.function.name))
+    }
+
+    /// Records a call that ran, and puts its cost receipt on the reply.
+    func endMetering(
+        _ meter: Meter?, _ deployment: Supervisor.Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger,
+        reply: inout InstanceReply
+    ) {
+        guard let meter, let recorder else { return }
+        let spec = deployment.contract.function.spec
+        recorder.end(service: deployment.contract.service.name, function: deployment.contract.function.name)
+        let record = Self.record(deployment, call, trigger: trigger, start: meter.started, reply: reply)
+        reply.costReceipt =
+            recorder.record(record, concurrency: meter.concurrency, diskMB: Double(spec.diskSize ?? 512)).receipt
+    }
+
+    /// Ends metering a call that did not run; only throttled calls leave a record.
+    func endMetering(
+        _ meter: Meter?, _ deployment: Supervisor.Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger,
+        throttled: Bool
+    ) {
+        guard let meter, let recorder else { return }
+        recorder.end(service: deployment.contract.service.name, function: deployment.contract.function.name)
+        guard throttled else { return }
+        recorder.record(
+            Self.record(deployment, call, trigger: trigger, start: meter.started, reply: nil),
+            concurrency: meter.concurrency)
     }
 
     static func record(

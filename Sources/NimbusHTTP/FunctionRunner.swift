@@ -35,6 +35,25 @@ package struct FunctionRunner: Sendable {
     struct Resolution: Sendable {
         var deployment: Supervisor.Deployment
         var httpTrigger: TriggerRecord?
+        /// The HTTP trigger's methods (upper case) and whether it needs no signature, read once.
+        var httpMethods: Set<String> = []
+        var isAnonymous = false
+
+        init(deployment: Supervisor.Deployment, httpTrigger: TriggerRecord?) {
+            self.deployment = deployment
+            self.httpTrigger = httpTrigger
+            let config = httpTrigger?.spec.triggerConfig ?? .object([:])
+            httpMethods = Set((config.field("methods")?.arrayValue ?? []).compactMap { $0.stringValue?.uppercased() })
+            isAnonymous = config.field("authType")?.stringValue?.lowercased() == "anonymous"
+        }
+    }
+
+    /// The resolution when it is cached, without waiting: the warm lane's lookup on an event loop.
+    func cachedResolution(service: String, qualifier: String, function: String) -> Resolution? {
+        guard let version = cachedVersion(of: qualifier, service: service, random: .random(in: 0..<1)) else {
+            return nil
+        }
+        return cache.get("\(service)\u{0}\(qualifier)\u{0}\(version)\u{0}\(function)", generation: changes.current)
     }
 
     /// `random` picks an alias's version (a canary split); the default draws a fresh number per call.
@@ -78,17 +97,19 @@ package struct FunctionRunner: Sendable {
 
     /// `LATEST`, a version id, or the version an alias sends this call to.
     func version(of qualifier: String, service: String, random: Double) async throws -> String {
-        if qualifier == "LATEST" { return qualifier }
-        if qualifier.allSatisfy(\.isNumber) {
-            guard Int(qualifier) != nil else { throw NimbusError.versionNotFound(qualifier, service: service) }
-            return qualifier
-        }
-        let key = "\(service)\u{0}\(qualifier)"
+        if let version = cachedVersion(of: qualifier, service: service, random: random) { return version }
+        if qualifier.allSatisfy(\.isNumber) { throw NimbusError.versionNotFound(qualifier, service: service) }
         let generation = changes.current
-        if let spec = aliases.get(key, generation: generation) { return spec.pick(random) }
         let spec = try await control.alias(qualifier, service: service).spec
-        aliases.set(key, spec, generation: generation)
+        aliases.set("\(service)\u{0}\(qualifier)", spec, generation: generation)
         return spec.pick(random)
+    }
+
+    /// LATEST, a version id, or a cached alias's pick; nil when the alias is not cached (or the id is malformed).
+    func cachedVersion(of qualifier: String, service: String, random: Double) -> String? {
+        if qualifier == "LATEST" { return qualifier }
+        if qualifier.allSatisfy(\.isNumber) { return Int(qualifier) != nil ? qualifier : nil }
+        return aliases.get("\(service)\u{0}\(qualifier)", generation: changes.current)?.pick(random)
     }
 
     /// The deployment a call runs.

@@ -91,6 +91,13 @@ struct InvocationAPI: Sendable {
     static func response(_ reply: InstanceReply, deployment: Supervisor.Deployment, status: HTTPResponse.Status)
         -> Response
     {
+        let (head, body) = responseParts(reply, deployment: deployment, status: status)
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
+    }
+
+    static func responseParts(_ reply: InstanceReply, deployment: Supervisor.Deployment, status: HTTPResponse.Status)
+        -> (HTTPResponse, ByteBuffer)
+    {
         var headers = HTTPFields()
         headers[.contentType] =
             reply.headers.first { $0.0.lowercased() == "content-type" }?.1 ?? "application/octet-stream"
@@ -106,7 +113,7 @@ struct InvocationAPI: Sendable {
         headers[.accessControlExposeHeaders] =
             "Date,x-fc-request-id,x-fc-error-type,x-fc-code-checksum,x-fc-invocation-duration,"
             + "x-fc-max-memory-usage,x-fc-log-result,x-fc-invocation-code-version"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: reply.body))
+        return (HTTPResponse(status: status, headerFields: headers), reply.body)
     }
 
     static let invocationType = HTTPField.Name("x-fc-invocation-type")!

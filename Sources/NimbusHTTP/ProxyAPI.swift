@@ -48,17 +48,15 @@ struct ProxyAPI: Sendable {
         let (service, qualifier) = ManagementAPI.qualified(segment)
         let resolution = try await runner.resolve(service: service, qualifier: qualifier, function: function)
         let deployment = resolution.deployment
-        guard let trigger = resolution.httpTrigger else {
+        guard resolution.httpTrigger != nil else {
             throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")
         }
-        let config = trigger.spec.triggerConfig ?? .object([:])
-        let allowed = (config.field("methods")?.arrayValue ?? []).compactMap { $0.stringValue?.uppercased() }
-        guard allowed.contains(request.method.rawValue) else {
+        guard resolution.httpMethods.contains(request.method.rawValue) else {
             throw NimbusError(
                 .methodNotAllowed,
                 "method \(request.method.rawValue) is not allowed by the HTTP trigger of function '\(function)'")
         }
-        if config.field("authType")?.stringValue?.lowercased() != "anonymous" {
+        if !resolution.isAnonymous {
             try authenticator.verify(SignatureMiddleware.signedRequest(request), now: Date())
         }
         let body = try await InvocationAPI.collect(request, limit: Self.bodyLimit)
@@ -72,8 +70,14 @@ struct ProxyAPI: Sendable {
                     clientIP: context.clientIP, host: request.head.authority ?? "")),
             wantsLogTail: false)
         let reply = try await runner.run(deployment, call, trigger: .http)
+        let (head, answer) = Self.response(reply, deployment: deployment)
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: answer))
+    }
+
+    /// The client's answer to an HTTP-trigger call: the function's response, or FC's error as a 502.
+    static func response(_ reply: InstanceReply, deployment: Supervisor.Deployment) -> (HTTPResponse, ByteBuffer) {
         guard reply.errorType == nil else {
-            return InvocationAPI.response(reply, deployment: deployment, status: .badGateway)
+            return InvocationAPI.responseParts(reply, deployment: deployment, status: .badGateway)
         }
         var headers = HTTPFields()
         for (name, value) in reply.headers {
@@ -82,8 +86,7 @@ struct ProxyAPI: Sendable {
         // Which version answered: how a canary split behind an alias is seen per call.
         headers[Self.serviceVersion] = deployment.contract.versionId
         if let receipt = reply.costReceipt { headers[InvocationAPI.costReceipt] = receipt }
-        return Response(
-            status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: reply.body))
+        return (HTTPResponse(status: .init(code: reply.status), headerFields: headers), reply.body)
     }
 }
 

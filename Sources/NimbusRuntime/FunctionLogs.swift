@@ -1,5 +1,6 @@
 import Foundation
 import NimbusCore
+import Synchronization
 
 /// One line an instance printed, attributed to a request when it can be.
 package struct LogLine: Sendable, Equatable, Codable {
@@ -64,8 +65,33 @@ package actor FunctionLogs {
         }
     }
 
+    /// Lines from the warm lane, which must not wait for this actor: kept under a lock and moved
+    /// into `pending` by one task per batch.
+    private nonisolated let inbox = Mutex<
+        (lines: [(line: LogLine, service: String, function: String)], scheduled: Bool)
+    >(
+        ([], false))
+
+    package nonisolated func post(_ lines: [LogLine], service: String, function: String) {
+        let schedule = inbox.withLock { inbox in
+            inbox.lines.append(contentsOf: lines.map { ($0, service, function) })
+            defer { inbox.scheduled = true }
+            return !inbox.scheduled
+        }
+        if schedule { Task { await self.drainInbox() } }
+    }
+
+    private func drainInbox() {
+        let posted = inbox.withLock { inbox in
+            defer { inbox = ([], false) }
+            return inbox.lines
+        }
+        for entry in posted { append([entry.line], service: entry.service, function: entry.function) }
+    }
+
     /// Writes every pending line.
     func flush() {
+        drainInbox()
         flushScheduled = false
         let batches = pending
         pending = [:]

@@ -23,7 +23,9 @@ extension Instance {
         var reply: InstanceReply
         switch outcome {
         case .reply(let response, let body):
-            reply = Self.reply(from: response, body: body, isHTTP: isHTTP, instanceId: id)
+            reply = Self.reply(
+                status: Int(response.status.code), headers: response.headers, body: body, isHTTP: isHTTP,
+                instanceId: id)
         case .timedOut:
             stopProcessTree()
             reply = failure(InvocationMessages.timedOut(after: timeout, maxMemoryMB: memory))
@@ -57,10 +59,7 @@ extension Instance {
     }
 
     private func failure(_ message: String) -> InstanceReply {
-        InstanceReply(
-            status: 200, headers: [("content-type", "application/json")],
-            body: ByteBuffer(bytes: InvocationMessages.errorBody(message)), errorType: "UnhandledInvocationError",
-            instanceId: id, duration: 0, maxMemoryMB: 0)
+        InstanceReply.platformFailure(message, instanceId: id)
     }
 
     enum Outcome: Sendable {
@@ -94,17 +93,17 @@ extension Instance {
     }
 
     /// FC's reading of a program's answer: 200 is success; 404 or `x-fc-status: 404` is a function error.
-    static func reply(from response: HTTPClientResponse, body: ByteBuffer, isHTTP: Bool, instanceId: String)
+    static func reply(status: Int, headers: HTTPHeaders, body: ByteBuffer, isHTTP: Bool, instanceId: String)
         -> InstanceReply
     {
-        let failed = response.headers.first(name: "x-fc-status") == "404" || (!isHTTP && response.status.code != 200)
-        let errorType = failed ? (response.headers.first(name: "x-fc-error-type") ?? "UnhandledInvocationError") : nil
-        let headers = response.headers.filter { name, _ in
+        let failed = headers.first(name: "x-fc-status") == "404" || (!isHTTP && status != 200)
+        let errorType = failed ? (headers.first(name: "x-fc-error-type") ?? "UnhandledInvocationError") : nil
+        let kept = headers.filter { name, _ in
             let lower = name.lowercased()
             return !lower.hasPrefix("x-fc-") && !hopByHop.contains(lower) && lower != "date" && lower != "server"
         }.map { ($0.name, $0.value) }
         return InstanceReply(
-            status: Int(response.status.code), headers: headers, body: body, errorType: errorType,
-            instanceId: instanceId, duration: 0, maxMemoryMB: 0)
+            status: status, headers: kept, body: body, errorType: errorType, instanceId: instanceId, duration: 0,
+            maxMemoryMB: 0)
     }
 }

@@ -10,7 +10,6 @@ extension Instance {
     }
 
     func endCall(_ requestId: String) -> String? {
-        lastRequestId = requestId
         let tail = active.removeValue(forKey: requestId) ?? nil
         endWaiters.removeValue(forKey: requestId)?.resume()
         return tail?.text
@@ -36,9 +35,12 @@ extension Instance {
     /// `FC ... RequestId:` marker), else the only call in flight, else (the pipe can deliver a line
     /// after its call answered) the call that ended last.
     func route(_ text: String, requestId explicit: String? = nil) async {
+        let lane = ledger.laneCalls
         let requestId =
-            explicit ?? active.keys.first(where: { text.contains($0) }) ?? Self.markedRequestId(text)
-            ?? (active.count == 1 ? active.keys.first : nil) ?? (active.isEmpty ? lastRequestId : nil)
+            explicit ?? active.keys.first(where: { text.contains($0) }) ?? lane.first(where: { text.contains($0) })
+            ?? Self.markedRequestId(text)
+            ?? (active.count + lane.count == 1 ? active.keys.first ?? lane.first : nil)
+            ?? (active.isEmpty && lane.isEmpty ? ledger.lastRequestId : nil)
         recentOutput.append(text)
         if let requestId, active[requestId] != nil {
             active[requestId]??.append(text)
@@ -103,7 +105,9 @@ extension Instance {
     }
 
     /// Peak memory in MB: the cgroup's when sandboxed (the whole tree), else the program's VmHWM.
-    func peakMemoryMB() -> Double {
+    func peakMemoryMB() -> Double { Self.peakMemoryMB(cgroup: cgroup, process: process) }
+
+    static func peakMemoryMB(cgroup: InstanceCgroup?, process: InstanceProcess?) -> Double {
         if let bytes = cgroup?.peakMemoryBytes() { return Double(bytes) / 1_048_576 }
         return process?.peakMemoryMB() ?? 0
     }

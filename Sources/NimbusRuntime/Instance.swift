@@ -21,7 +21,8 @@ actor Instance {
 
     var port = 0
     var process: InstanceProcess?
-    var startedIn: ColdStart?
+    /// Cold start, calls served, last use: shared with the warm lane.
+    nonisolated let ledger = CallLedger()
     /// Set by the supervisor before a start: why this instance is needed.
     var startReason = "first-call"
     var exited = false
@@ -33,12 +34,8 @@ actor Instance {
     enum State: String, Sendable { case standby, starting, ready, stopping }
     var state = State.starting
     let createdAt = Date()
-    var lastUsed = Date()
-    var callsServed = 0
     /// OOM kills of this instance's cgroup already reported (read only after a failed call).
     var knownOOMKills = 0
-    /// The call that ended last, for output that arrives after its call answered.
-    var lastRequestId: String?
     /// The mount a standby instance's `/code` comes from.
     var slot: SlotMount?
 
@@ -107,28 +104,24 @@ actor Instance {
                 throw .initializer(reply)
             }
         }
-        startedIn = ColdStart(
-            reason: startReason, mode: mode, start: listening.timeIntervalSince(began),
-            initializer: Date().timeIntervalSince(listening))
+        ledger.setColdStart(
+            ColdStart(
+                reason: startReason, mode: mode, start: listening.timeIntervalSince(began),
+                initializer: Date().timeIntervalSince(listening)))
         state = .ready
     }
 
     /// What `list_instances` and `nimbus instances` show.
     var summary: InstanceSummary {
-        InstanceSummary(
-            id: id, state: state.rawValue, createdAt: createdAt, lastUsed: lastUsed, callsServed: callsServed,
-            activeCalls: active.count,
+        let served = ledger.served
+        return InstanceSummary(
+            id: id, state: state.rawValue, createdAt: createdAt, lastUsed: served.lastUsed, callsServed: served.count,
+            activeCalls: active.count + ledger.laneCalls.count,
             memoryMB: cgroup?.currentMemoryBytes().map { Double($0) / 1_048_576 }
                 ?? process?.peakMemoryMB() ?? 0)
     }
 
     func setStartReason(_ reason: String) { startReason = reason }
-
-    /// How the start went, reported once with the first call (the cold start).
-    func takeColdStart() -> ColdStart? {
-        defer { startedIn = nil }
-        return startedIn
-    }
 
     func waitUntilListening() async throws(NimbusError) {
         let deadline = Date().addingTimeInterval(configuration.startTimeout)
@@ -194,12 +187,11 @@ actor Instance {
         if case .http = call.kind { isHTTP = true }
         var reply = await exchange(
             request, requestId: call.requestId, timeout: timeout, wantsTail: call.wantsLogTail, isHTTP: isHTTP)
-        reply.coldStart = takeColdStart()
+        reply.coldStart = ledger.takeColdStart()
+        ledger.callEnded(call.requestId, lane: false)
         if let cold = reply.coldStart {
             await route("FC Cold Start RequestId: \(call.requestId) \(cold.header)", requestId: call.requestId)
         }
-        callsServed += 1
-        lastUsed = Date()
         // FC runs preFreeze when the last call in flight finishes, before the instance would freeze.
         if active.isEmpty, !reply.instanceDied, let hook = contract.function.spec.instanceLifecycleConfig?.preFreeze {
             Task { await self.runHook(hook, path: "/pre-freeze") }

@@ -92,6 +92,16 @@ package struct InstanceReply: Sendable {
     }
 }
 
+extension InstanceReply {
+    /// FC's shape for a call the platform ended (timeout, crash, out of memory).
+    static func platformFailure(_ message: String, instanceId: String) -> InstanceReply {
+        InstanceReply(
+            status: 200, headers: [("content-type", "application/json")],
+            body: ByteBuffer(bytes: InvocationMessages.errorBody(message)), errorType: "UnhandledInvocationError",
+            instanceId: instanceId, duration: 0, maxMemoryMB: 0)
+    }
+}
+
 /// A live instance as the API lists it.
 package struct InstanceSummary: Sendable {
     package var id: String

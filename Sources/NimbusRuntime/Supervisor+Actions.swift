@@ -21,7 +21,11 @@ extension Supervisor {
                 for call in calls { waiters.removeValue(forKey: call)?.resume(throwing: failure) }
             case .stop(let ids):
                 for id in ids {
-                    guard let instance = pools[key]?.instances.removeValue(forKey: id) else { continue }
+                    let removed = pools.update(key) { entry in
+                        entry.targets[id] = nil
+                        return entry.instances.removeValue(forKey: id)
+                    }
+                    guard let instance = removed ?? nil else { continue }
                     Task { await instance.stop() }
                 }
                 startWhereNeeded()
@@ -44,6 +48,7 @@ extension Supervisor {
                     try await standby.assign(
                         contract: deployment.contract, codeDirectory: deployment.codeDirectory, requestId: requestId,
                         onExit: onExit)
+                    self.instanceReady(id, key: key, target: await standby.warmTarget())
                 } else {
                     let instance = Instance(
                         id: instanceId, contract: deployment.contract, codeDirectory: deployment.codeDirectory,
@@ -51,8 +56,8 @@ extension Supervisor {
                     self.register(instance, id, key: key)
                     await instance.setStartReason(reason)
                     try await instance.start(requestId: requestId)
+                    self.instanceReady(id, key: key, target: await instance.warmTarget())
                 }
-                self.instanceReady(id, key: key)
             } catch let failure as InstanceStartFailure {
                 self.instanceFailedToStart(id, key: key, failure: failure)
             } catch {
@@ -66,7 +71,7 @@ extension Supervisor {
     private func coldStartReason(_ key: PoolKey) -> String {
         guard let entry = pools[key] else { return "first-call" }
         defer {
-            pools[key]?.startedInstances += 1
+            pools.update(key) { $0.startedInstances += 1 }
             seenFunctions.insert(key.function + "/" + key.service + "/" + key.version)
         }
         if entry.pool.waitingCount == 0 { return "provisioned" }
@@ -77,41 +82,53 @@ extension Supervisor {
     }
 
     private func register(_ instance: Instance, _ id: InstancePool.InstanceID, key: PoolKey) {
-        if pools[key] != nil { pools[key]?.instances[id] = instance }
+        pools.update(key) { $0.instances[id] = instance }
     }
 
-    private func instanceReady(_ id: InstancePool.InstanceID, key: PoolKey) {
-        guard pools[key] != nil else { return }
-        perform(pools[key]!.pool.ready(id, now: Date()), key: key, requestId: nil)
+    private func instanceReady(_ id: InstancePool.InstanceID, key: PoolKey, target: WarmTarget?) {
+        let actions = pools.update(key) { entry in
+            entry.targets[id] = target
+            return entry.pool.ready(id, now: Date())
+        }
+        perform(actions ?? [], key: key, requestId: nil)
     }
 
     private func instanceFailedToStart(_ id: InstancePool.InstanceID, key: PoolKey, failure: InstanceStartFailure) {
-        guard pools[key] != nil else { return }
-        pools[key]?.instances[id] = nil
-        pools[key]?.lastStartFailure = failure
+        let actions = pools.update(key) { entry in
+            entry.instances[id] = nil
+            entry.targets[id] = nil
+            entry.lastStartFailure = failure
+            return entry.pool.failedToStart(id)
+        }
+        guard let actions else { return }
         if case .platform(let error) = failure {
             logger.warning(
                 "instance failed to start", metadata: ["function.name": .string(key.function), "error": "\(error)"])
         }
-        perform(pools[key]!.pool.failedToStart(id), key: key, requestId: nil)
+        perform(actions, key: key, requestId: nil)
     }
 
     private func instanceExited(_ id: InstancePool.InstanceID, key: PoolKey) {
-        guard pools[key] != nil else { return }
-        pools[key]?.instances[id] = nil
-        perform(pools[key]!.pool.exited(id, headroom: headroom), key: key, requestId: nil)
+        let room = headroom
+        let actions = pools.update(key) { entry in
+            entry.instances[id] = nil
+            entry.targets[id] = nil
+            return entry.pool.exited(id, headroom: room)
+        }
+        guard let actions else { return }
+        perform(actions, key: key, requestId: nil)
         startWhereNeeded()
     }
 
     /// Stops idle instances; retired configurations go as soon as they are idle.
     func reap(now: Date) {
-        for key in Array(pools.keys) {
-            guard var entry = pools[key] else { continue }
-            let actions = entry.pool.reap(now: now, idleTimeout: entry.retired ? 0 : configuration.idleTimeout)
-            pools[key] = entry
-            perform(actions, key: key, requestId: nil)
-            entry = pools[key]!
-            if entry.retired, entry.pool.instanceCount == 0, entry.pool.waitingCount == 0 { pools[key] = nil }
+        let idleTimeout = configuration.idleTimeout
+        for key in pools.snapshot.keys {
+            let actions = pools.update(key) { entry in
+                entry.pool.reap(now: now, idleTimeout: entry.retired ? 0 : idleTimeout)
+            }
+            perform(actions ?? [], key: key, requestId: nil)
+            pools.remove(key) { $0.retired && $0.pool.instanceCount == 0 && $0.pool.waitingCount == 0 }
         }
     }
 
@@ -119,11 +136,15 @@ extension Supervisor {
     package func shutdown() async {
         shuttingDown = true
         var stopping: [Instance] = []
-        for key in Array(pools.keys) {
-            let instances = pools[key]?.instances.values.map { $0 } ?? []
-            stopping += instances
-            _ = pools[key]?.pool.drainAll()
-            pools[key]?.instances = [:]
+        for key in pools.snapshot.keys {
+            stopping +=
+                pools.update(key) { entry in
+                    let instances = Array(entry.instances.values)
+                    _ = entry.pool.drainAll()
+                    entry.instances = [:]
+                    entry.targets = [:]
+                    return instances
+                } ?? []
         }
         for waiter in waiters.values {
             waiter.resume(throwing: NimbusError(.resourceExhausted, "Nimbus is shutting down"))
@@ -158,7 +179,7 @@ extension Supervisor {
     /// What runs now, for `list_instances` and tests.
     package func instances(service: String, function: String) async -> [InstanceSummary] {
         var result: [InstanceSummary] = []
-        for (key, entry) in pools where key.service == service && key.function == function {
+        for (key, entry) in pools.snapshot where key.service == service && key.function == function {
             for instance in entry.instances.values {
                 var summary = await instance.summary
                 summary.versionId = key.version
@@ -171,7 +192,7 @@ extension Supervisor {
     /// Live instances counted per function and state, for `nimbus_instances`.
     package func instanceCounts() async -> [(service: String, function: String, state: String, count: Int)] {
         var counts: [[String]: Int] = [:]
-        for (key, entry) in pools {
+        for (key, entry) in pools.snapshot {
             for instance in entry.instances.values {
                 counts[[key.service, key.function, await instance.summary.state], default: 0] += 1
             }

@@ -4,7 +4,7 @@ import NimbusCore
 extension Supervisor {
     /// Instances the platform may still start (its cap minus everything running or starting).
     var headroom: Int {
-        configuration.maximumInstances - pools.values.reduce(0) { $0 + $1.pool.instanceCount }
+        configuration.maximumInstances - pools.instanceCount
     }
 
     /// The pool of a deployment, created or brought up to date with its limits.
@@ -21,21 +21,27 @@ extension Supervisor {
         if pools[key] == nil {
             var initial = limits
             initial.minimumInstances = 0  // so the update below starts the provisioned ones
-            pools[key] = PoolEntry(pool: InstancePool(limits: initial), deployment: deployment)
+            pools.insert(PoolEntry(pool: InstancePool(limits: initial), deployment: deployment), for: key)
         }
-        if pools[key]!.pool.limits != limits {
-            perform(pools[key]!.pool.update(limits: limits, headroom: headroom), key: key, requestId: nil)
+        let room = headroom
+        let actions = pools.update(key) { entry in
+            entry.pool.limits == limits ? [] : entry.pool.update(limits: limits, headroom: room)
         }
+        perform(actions ?? [], key: key, requestId: nil)
         return key
     }
 
     /// After capacity was freed: pools with queued calls or missing provisioned instances start them.
     func startWhereNeeded() {
-        for key in pools.keys.sorted(by: { $0.function < $1.function }) where pools[key]?.retired == false {
-            guard let pool = pools[key]?.pool,
-                pool.waitingCount > 0 || pool.instanceCount < pool.limits.minimumInstances
-            else { continue }
-            perform(pools[key]!.pool.startWhatIsNeeded(headroom: headroom), key: key, requestId: nil)
+        for key in pools.snapshot.keys.sorted(by: { $0.function < $1.function }) {
+            let room = headroom
+            let actions = pools.update(key) { entry -> [InstancePool.Action] in
+                let pool = entry.pool
+                guard !entry.retired, pool.waitingCount > 0 || pool.instanceCount < pool.limits.minimumInstances
+                else { return [] }
+                return entry.pool.startWhatIsNeeded(headroom: room)
+            }
+            perform(actions ?? [], key: key, requestId: nil)
         }
     }
 
@@ -45,17 +51,21 @@ extension Supervisor {
         for (deployment, target) in targets where target > 0 {
             wanted.insert(ensurePool(for: deployment, minimum: target))
         }
-        for key in Array(pools.keys) where !wanted.contains(key) && (pools[key]?.pool.limits.minimumInstances ?? 0) > 0
-        {
-            var limits = pools[key]!.pool.limits
-            limits.minimumInstances = 0
-            perform(pools[key]!.pool.update(limits: limits, headroom: headroom), key: key, requestId: nil)
+        for key in pools.snapshot.keys where !wanted.contains(key) {
+            let room = headroom
+            let actions = pools.update(key) { entry -> [InstancePool.Action] in
+                guard entry.pool.limits.minimumInstances > 0 else { return [] }
+                var limits = entry.pool.limits
+                limits.minimumInstances = 0
+                return entry.pool.update(limits: limits, headroom: room)
+            }
+            perform(actions ?? [], key: key, requestId: nil)
         }
     }
 
     /// Provisioned instances running now for a function at a version (`current` of its provision config).
     package func provisionedCount(service: String, version: String, function: String) -> Int {
-        pools.first { key, entry in
+        pools.snapshot.first { key, entry in
             key.service == service && key.function == function && key.version == version && !entry.retired
         }.map { min($0.value.pool.readyCount, $0.value.pool.limits.minimumInstances) } ?? 0
     }

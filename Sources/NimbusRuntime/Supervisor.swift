@@ -42,6 +42,8 @@ package actor Supervisor: Service {
         var pool: InstancePool
         var deployment: Deployment
         var instances: [InstancePool.InstanceID: Instance] = [:]
+        /// What the warm lane needs to call each ready instance without the actors.
+        var targets: [InstancePool.InstanceID: WarmTarget] = [:]
         var retired = false
         /// Instances this pool has started, to tell a reclaim from a first call.
         var startedInstances = 0
@@ -53,7 +55,7 @@ package actor Supervisor: Service {
     let http: HTTPClient
     package let logs: FunctionLogs
     let logger: Logger
-    var pools: [PoolKey: PoolEntry] = [:]
+    let pools = PoolTable()
     /// Calls waiting for an instance; resumed with the instance and its id in the pool.
     var waiters: [InstancePool.CallID: CheckedContinuation<(InstancePool.InstanceID, Instance), any Error>] = [:]
     var nextCall = 1
@@ -107,7 +109,8 @@ package actor Supervisor: Service {
             (id, instance) = try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     waiters[callID] = continuation
-                    let actions = pools[key]!.pool.arrive(callID, now: Date(), headroom: headroom)
+                    let room = headroom
+                    let actions = pools.update(key) { $0.pool.arrive(callID, now: Date(), headroom: room) } ?? []
                     perform(actions, key: key, requestId: call.requestId)
                     if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
                 }
@@ -127,15 +130,23 @@ package actor Supervisor: Service {
             throw NimbusError(.internalServerError, "\(error)")
         }
         let reply = await instance.call(call)
-        if pools[key] != nil {  // the pool may be gone if its instance died and it was retired meanwhile
-            let actions =
-                reply.instanceDied
-                ? pools[key]!.pool.exited(id, headroom: headroom) : pools[key]!.pool.finished(on: id, now: Date())
-            if reply.instanceDied { pools[key]?.instances[id] = nil }
-            perform(actions, key: key, requestId: nil)
-            if reply.instanceDied { startWhereNeeded() }
-        }
+        callEnded(on: id, key: key, died: reply.instanceDied)
         return reply
+    }
+
+    /// A call left its instance: the slot serves the next queued call, or the instance is gone.
+    func callEnded(on id: InstancePool.InstanceID, key: PoolKey, died: Bool) {
+        let room = headroom
+        // the pool may be gone if its instance died and it was retired meanwhile
+        let actions = pools.update(key) { entry in
+            guard died else { return entry.pool.finished(on: id, now: Date()) }
+            entry.instances[id] = nil
+            entry.targets[id] = nil
+            return entry.pool.exited(id, headroom: room)
+        }
+        guard let actions else { return }
+        perform(actions, key: key, requestId: nil)
+        if died { startWhereNeeded() }
     }
 
     private func scheduleQueueTimeout(_ call: InstancePool.CallID, key: PoolKey) {
@@ -148,12 +159,14 @@ package actor Supervisor: Service {
 
     /// A waiting call's task was cancelled (an async event stopped): it leaves the queue without an instance.
     private func abandon(_ call: InstancePool.CallID, key: PoolKey) {
-        guard pools[key]?.pool.cancel(call) == true, let waiter = waiters.removeValue(forKey: call) else { return }
+        guard pools.update(key, { $0.pool.cancel(call) }) == true, let waiter = waiters.removeValue(forKey: call)
+        else { return }
         waiter.resume(throwing: NimbusError(.resourceExhausted, "the call was cancelled while it waited"))
     }
 
     private func expire(_ call: InstancePool.CallID, key: PoolKey) {
-        guard pools[key]?.pool.cancel(call) == true, let waiter = waiters.removeValue(forKey: call) else { return }
+        guard pools.update(key, { $0.pool.cancel(call) }) == true, let waiter = waiters.removeValue(forKey: call)
+        else { return }
         waiter.resume(
             throwing: NimbusError(
                 .resourceExhausted,
@@ -162,11 +175,11 @@ package actor Supervisor: Service {
 
     /// An older configuration of a function stops taking calls; its idle instances go at the next reap.
     func retireOlderGenerations(of key: PoolKey) {
-        for (other, _) in pools
+        for other in pools.snapshot.keys
         where other.service == key.service && other.function == key.function && other.version == key.version
             && other.generation != key.generation
         {
-            pools[other]?.retired = true
+            pools.update(other) { $0.retired = true }
         }
     }
 }

@@ -28,6 +28,7 @@ import NimbusRuntime
 /// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
 /// | `node` | `NIMBUS_NODE` | `/usr/bin/node` |
 /// | `metering` | `NIMBUS_METERING` | `on` (`off` keeps no invocation records: for measuring their cost) |
+/// | `warm.lane` | `NIMBUS_WARM_LANE` | `on` (`off` sends warm HTTP-trigger calls through the router: for measuring the lane) |
 /// | `price.cu.usd` | `NIMBUS_PRICE_CU_USD` | `0.00002` (USD per compute unit, FC's first tier) |
 /// | `price.billing.ms` | `NIMBUS_PRICE_BILLING_MS` | `1` (calls are billed in multiples of this) |
 /// | `price.always.on.vcpu.hour` | `NIMBUS_PRICE_ALWAYS_ON_VCPU_HOUR` | `0.0236` (USD, the comparison server) |
@@ -58,6 +59,8 @@ package struct NimbusConfiguration: Sendable {
     package var prices = PriceTable()
     /// `false` runs calls without invocation records (the metering benchmark's baseline).
     package var metering = true
+    /// `false` answers every HTTP-trigger call through the router (the warm lane's benchmark baseline).
+    package var warmLane = true
 
     package init() {}
 
@@ -84,6 +87,7 @@ package struct NimbusConfiguration: Sendable {
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
         metering = config.string(forKey: "metering", default: "on").lowercased() != "off"
+        warmLane = config.string(forKey: "warm.lane", default: "on").lowercased() != "off"
         prices.usdPerCU = config.double(forKey: "price.cu.usd", default: prices.usdPerCU)
         prices.billingGranularityMs = max(
             1, config.int(forKey: "price.billing.ms", default: prices.billingGranularityMs))

@@ -104,8 +104,12 @@ package enum NimbusServer {
                 try httpsListener(
                     router: router, host: configuration.host, port: httpsPort, store: store, logger: logger))
         }
+        let lane =
+            configuration.warmLane
+            ? WarmLane(runner: runner, metrics: PrometheusMetricsFactory(registry: registry)) : nil
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: lane?.channelHandlers() ?? [])),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
             services: services,

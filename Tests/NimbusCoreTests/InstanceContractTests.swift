@@ -40,6 +40,9 @@ import Testing
         #expect(headers["x-fc-function-timeout"] == "3")
         #expect(headers["x-fc-service-logproject"] == "proj")
         #expect(headers["x-fc-control-path"] == "/invoke")
+        #expect(
+            contract().headers(requestId: "r-1", controlPath: "/invoke").map(\.0) == InstanceContract.headerNames,
+            "the warm lane drops a client's values for exactly these names")
     }
 
     @Test func httpParamsAreBase64JSON() throws {

@@ -44,6 +44,21 @@ import Testing
         #expect(pool.arrive(9, now: t0) == [.run(9, on: 2)])
     }
 
+    @Test func aClaimTakesAFreeWarmSlotButNeverQueuesOrStarts() {
+        var pool = InstancePool(limits: .init(concurrency: 2, maximumInstances: 2))
+        #expect(pool.claim() == nil, "no instance: the call takes the slow path, which starts one")
+        #expect(pool.instanceCount == 0 && pool.waitingCount == 0)
+        _ = pool.arrive(1, now: t0)
+        _ = pool.ready(1, now: t0)
+        #expect(pool.claim() == 1, "the second slot of the warm instance")
+        #expect(pool.claim() == nil, "both slots taken")
+        #expect(pool.reap(now: t0.addingTimeInterval(3600), idleTimeout: 1) == [], "a claimed instance is busy")
+        #expect(pool.finished(on: 1, now: t0) == [])
+        _ = pool.arrive(2, now: t0)  // takes the freed slot
+        _ = pool.arrive(3, now: t0)  // queued, starts instance 2
+        #expect(pool.claim() == nil, "queued calls go first")
+    }
+
     @Test func aFailedStartFailsTheCallsItWasFor() {
         var pool = InstancePool(limits: .init(concurrency: 1, maximumInstances: 1))
         _ = pool.arrive(1, now: t0)

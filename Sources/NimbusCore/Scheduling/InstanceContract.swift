@@ -45,6 +45,16 @@ package struct InstanceContract: Sendable {
         return environment
     }
 
+    /// The names of the headers `headers(requestId:controlPath:retryCount:)` sets, in its order.
+    package static let headerNames = [
+        "x-fc-request-id", "x-fc-access-key-id", "x-fc-access-key-secret", "x-fc-security-token",
+        "x-fc-function-name", "x-fc-function-handler", "x-fc-function-memory", "x-fc-function-timeout",
+        "x-fc-function-initializer", "x-fc-initialization-timeout", "x-fc-instance-lifecycle-pre-freeze-handler",
+        "x-fc-instance-lifecycle-pre-stop-handler", "x-fc-service-name", "x-fc-service-logproject",
+        "x-fc-service-logstore", "x-fc-qualifier", "x-fc-version-id", "x-fc-region", "x-fc-account-id",
+        "x-fc-retry-count", "x-fc-control-path",
+    ]
+
     /// The `x-fc-*` headers every call to the instance carries.
     package func headers(requestId: String, controlPath: String, retryCount: Int = 0) -> [(String, String)] {
         let spec = function.spec

@@ -72,6 +72,14 @@ package struct InstancePool: Sendable {
         return startIfNeeded(headroom: headroom)
     }
 
+    /// A warm call that must not wait: a slot on the least-loaded ready instance, or nil (nothing is
+    /// free, or calls are already queued and go first). Finish it with `finished(on:now:)`.
+    package mutating func claim() -> InstanceID? {
+        guard queue.isEmpty, let instance = leastLoaded() else { return nil }
+        take(instance)
+        return instance
+    }
+
     /// New limits (an on-demand cap or a provisioned target changed); may start instances.
     package mutating func update(limits: Limits, headroom: Int = .max) -> [Action] {
         self.limits = limits

@@ -1,0 +1,105 @@
+import CoreMetrics
+import Foundation
+import HTTPTypes
+import NIOCore
+import NimbusCore
+import NimbusRuntime
+import Synchronization
+
+/// The fast path for warm HTTP-trigger calls: decided and run on the event loop the request came in
+/// on, with no task, actor or thread change. It takes only what it can answer exactly as
+/// ``ProxyAPI`` would: an anonymous trigger whose resolution is cached and whose function has a free
+/// slot on a ready instance. Everything else (first calls, signed triggers, errors, queued calls,
+/// large or streamed bodies) goes to the router, which is the reference behaviour.
+package struct WarmLane: Sendable {
+    let runner: FunctionRunner
+    /// `nimbus_warm_lane_calls_total`: HTTP-trigger calls answered on the lane.
+    let calls: Counter
+    /// Bodies up to this size are collected on the lane; larger ones go to the router.
+    static let bodyLimit = 1 << 20
+    static let prefix = "/2016-08-15/proxy/"
+
+    package init(runner: FunctionRunner, metrics: any MetricsFactory) {
+        self.runner = runner
+        self.calls = Counter(label: "nimbus_warm_lane_calls_total", factory: metrics)
+    }
+
+    /// The handler each HTTP/1 connection's pipeline gets (Hummingbird's `additionalChannelHandlers`).
+    package func channelHandlers() -> [any RemovableChannelHandler] { [WarmLaneHandler(lane: self)] }
+
+    /// A request the lane may take once its body is in.
+    struct Plan {
+        var resolution: FunctionRunner.Resolution
+        var requestURI: String
+        var functionPath: String
+    }
+
+    /// Decides from the head alone; nil sends the request to the router.
+    func plan(for request: HTTPRequest) -> Plan? {
+        guard let uri = request.path, uri.hasPrefix(Self.prefix), request.method != .head,
+            request.headerFields[.expect] == nil,
+            request.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true,
+            request.headerFields[.transferEncoding] == nil,
+            Int(request.headerFields[.contentLength] ?? "0").map({ $0 <= Self.bodyLimit }) ?? false
+        else { return nil }
+        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        let parts = path.dropFirst(Self.prefix.count).split(
+            separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty, !path.contains("%") else { return nil }
+        let (service, qualifier) = ManagementAPI.qualified(String(parts[0]))
+        guard
+            let resolution = runner.cachedResolution(
+                service: service, qualifier: qualifier, function: String(parts[1])),
+            resolution.httpTrigger != nil, resolution.isAnonymous,
+            resolution.httpMethods.contains(request.method.rawValue)
+        else { return nil }
+        return Plan(
+            resolution: resolution, requestURI: uri, functionPath: parts.count == 3 ? "/" + parts[2] : "/")
+    }
+
+    /// Runs the call on a warm instance; nil (nothing claimed, nothing sent) when none has a free slot.
+    func start(_ plan: Plan, _ request: HTTPRequest, body: ByteBuffer, clientIP: String, on loop: any EventLoop)
+        -> EventLoopFuture<(HTTPResponse, ByteBuffer)>?
+    {
+        let deployment = plan.resolution.deployment
+        guard let lease = runner.supervisor.claimWarm(deployment) else { return nil }
+        let requestId = UUID().uuidString.lowercased()
+        let http = HTTPCall(
+            method: request.method.rawValue, requestURI: plan.requestURI, functionPath: plan.functionPath,
+            headers: request.headerFields.map { ($0.name.canonicalName, $0.value) }, body: body, clientIP: clientIP,
+            host: request.authority ?? "")
+        let meter = runner.beginMetering(deployment)
+        calls.increment()
+        let runner = self.runner
+        return runner.supervisor.runWarm(lease, requestId: requestId, http: http, on: loop).map { reply in
+            var reply = reply
+            let call = InstanceCall(requestId: requestId, kind: .http(http), wantsLogTail: false)
+            runner.endMetering(meter, deployment, call, trigger: .http, reply: &reply)
+            var (head, body) = ProxyAPI.response(reply, deployment: deployment)
+            head.headerFields[FCResponse.requestIdHeader] = requestId
+            head.headerFields[.date] = HTTPDate.now
+            head.headerFields[.server] = "nimbus"
+            head.headerFields[.contentLength] = String(body.readableBytes)
+            return (head, body)
+        }
+    }
+}
+
+/// The `Date` header's value, formatted at most once a second.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    static var now: String {
+        let second = Int(Date().timeIntervalSince1970)
+        return cache.withLock { cache in
+            if cache.second != second {
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: "en_US_POSIX")
+                formatter.timeZone = TimeZone(identifier: "GMT")
+                formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+                cache = (second, formatter.string(from: Date(timeIntervalSince1970: Double(second))))
+            }
+            return cache.text
+        }
+    }
+}

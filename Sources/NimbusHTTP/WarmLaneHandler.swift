@@ -1,0 +1,124 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Sits in each HTTP/1 connection's pipeline between the codec and Hummingbird: requests the
+/// ``WarmLane`` takes are answered here, on the event loop; every other part goes on to the router.
+///
+/// HTTP/1 answers in order, so a request follows the router's unanswered ones there, and requests
+/// that arrive while the lane answers wait until it has.
+final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum State {
+        case idle
+        /// A lane candidate: its head and the body so far.
+        case collecting(HTTPRequest, WarmLane.Plan, ByteBuffer)
+        /// A request on its way to the router, until its end.
+        case routing
+        case answering
+    }
+
+    private let lane: WarmLane
+    private var state = State.idle
+    /// Requests handed to the router whose responses have not ended.
+    private var unanswered = 0
+    /// Parts that arrived while the lane answered (pipelined requests), handled after it.
+    private var held: [HTTPRequestPart] = []
+    private var clientIP: String?
+
+    init(lane: WarmLane) {
+        self.lane = lane
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if case .answering = state {
+            held.append(part)
+        } else {
+            handle(part, context: context)
+        }
+    }
+
+    private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch (state, part) {
+        case (.idle, .head(let request)):
+            if unanswered == 0, let plan = lane.plan(for: request) {
+                state = .collecting(request, plan, context.channel.allocator.buffer(capacity: 0))
+            } else {
+                route([part], context: context)
+            }
+        case (.collecting(let request, let plan, var body), .body(var chunk)):
+            body.writeBuffer(&chunk)
+            if body.readableBytes > WarmLane.bodyLimit {
+                route([.head(request), .body(body)], context: context)
+            } else {
+                state = .collecting(request, plan, body)
+            }
+        case (.collecting(let request, let plan, let body), .end):
+            let ip = clientIP ?? context.channel.remoteAddress?.ipAddress ?? ""
+            clientIP = ip
+            guard let answer = lane.start(plan, request, body: body, clientIP: ip, on: context.eventLoop) else {
+                route([.head(request), .body(body), part], context: context)
+                return
+            }
+            state = .answering
+            // Completed on this loop: the handler and its context are used where they live.
+            answer.assumeIsolated().whenComplete { result in
+                switch result {
+                case .success(let (head, body)):
+                    context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+                    if body.readableBytes > 0 { context.write(self.wrapOutboundOut(.body(body)), promise: nil) }
+                    context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+                case .failure:
+                    context.close(promise: nil)
+                }
+                self.answered(context: context)
+            }
+        case (.routing, _):
+            context.fireChannelRead(wrapInboundOut(part))
+            if case .end = part { state = .idle }
+        default:
+            context.fireChannelRead(wrapInboundOut(part))
+        }
+    }
+
+    /// Hands parts to the router; the first is a request's head.
+    private func route(_ parts: [HTTPRequestPart], context: ChannelHandlerContext) {
+        unanswered += 1
+        state = .routing
+        for part in parts {
+            if case .body(let body) = part, body.readableBytes == 0 { continue }
+            context.fireChannelRead(wrapInboundOut(part))
+            if case .end = part { state = .idle }
+        }
+    }
+
+    private func answered(context: ChannelHandlerContext) {
+        state = .idle
+        let waiting = held
+        held = []
+        for part in waiting {
+            if case .answering = state {
+                held.append(part)
+            } else {
+                handle(part, context: context)
+            }
+        }
+        // Hummingbird's async channel passes reads on at read-complete; replayed parts need one too.
+        if !waiting.isEmpty { context.fireChannelReadComplete() }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { unanswered -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        held = []
+        context.fireChannelInactive()
+    }
+}

@@ -1,0 +1,176 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// Keep-alive HTTP/1.1 connections to instances for the warm lane, kept per event loop and
+/// instance: a warm call goes out on the loop its request came in on, so it never changes threads.
+///
+/// A connection serves one exchange at a time; idle ones wait in the table until the instance
+/// closes them (it exits, or its server drops idle connections), which removes them.
+final class UpstreamConnections: Sendable {
+    static let shared = UpstreamConnections()
+
+    private struct Key: Hashable {
+        var loop: ObjectIdentifier
+        var instance: String
+    }
+
+    private let idle = Mutex<[Key: [any Channel]]>([:])
+    /// Idle connections kept per loop and instance; more are closed after their exchange.
+    let keepPerInstance = 32
+
+    /// One exchange: the request head and body out, the whole response back (up to `limit` bytes).
+    func exchange(
+        instance: String, port: Int, head: HTTPRequestHead, body: ByteBuffer, limit: Int, on loop: any EventLoop
+    ) -> EventLoopFuture<UpstreamResponse> {
+        let key = Key(loop: ObjectIdentifier(loop), instance: instance)
+        let promise = loop.makePromise(of: UpstreamResponse.self)
+        let send: @Sendable (any Channel) -> Void = { channel in
+            channel.writeAndFlush(UpstreamExchange(head: head, body: body, limit: limit, promise: promise))
+                .cascadeFailure(to: promise)
+        }
+        if let channel = takeIdle(key) {
+            send(channel)
+        } else {
+            ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port)
+                .whenComplete { result in
+                    switch result {
+                    case .success(let channel): send(channel)
+                    case .failure(let error): promise.fail(error)
+                    }
+                }
+        }
+        return promise.futureResult
+    }
+
+    /// Puts a connection back after a complete exchange (or closes it when enough are idle).
+    func giveBack(_ channel: any Channel, instance: String) {
+        guard channel.isActive else { return }
+        let key = Key(loop: ObjectIdentifier(channel.eventLoop), instance: instance)
+        let kept = idle.withLock { idle -> Bool in
+            guard idle[key, default: []].count < keepPerInstance else { return false }
+            idle[key, default: []].append(channel)
+            return true
+        }
+        if kept {
+            channel.closeFuture.whenComplete { _ in self.forget(channel, key: key) }
+        } else {
+            channel.close(promise: nil)
+        }
+    }
+
+    private func takeIdle(_ key: Key) -> (any Channel)? {
+        idle.withLock { idle in
+            while let channel = idle[key]?.popLast() {
+                if idle[key]?.isEmpty == true { idle[key] = nil }
+                if channel.isActive { return channel }
+            }
+            return nil
+        }
+    }
+
+    private func forget(_ channel: any Channel, key: Key) {
+        idle.withLock { idle in
+            idle[key]?.removeAll { $0 === channel }
+            if idle[key]?.isEmpty == true { idle[key] = nil }
+        }
+    }
+}
+
+/// An instance's answer to a warm-lane exchange.
+struct UpstreamResponse: Sendable {
+    var head: HTTPResponseHead
+    var body: ByteBuffer
+    /// The connection, free for the next exchange once the caller is done.
+    var channel: any Channel
+}
+
+enum UpstreamError: Error {
+    case closedBeforeResponse, replyTooLarge, busy
+}
+
+/// The outbound message that starts an exchange on an upstream connection.
+struct UpstreamExchange: Sendable {
+    var head: HTTPRequestHead
+    var body: ByteBuffer
+    var limit: Int
+    var promise: EventLoopPromise<UpstreamResponse>
+}
+
+/// Writes one request and collects its response; fails the exchange if the connection ends first.
+final class UpstreamHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = UpstreamExchange
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private var current: UpstreamExchange?
+    private var head: HTTPResponseHead?
+    private var body: ByteBuffer?
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let exchange = unwrapOutboundIn(data)
+        guard current == nil else {
+            exchange.promise.fail(UpstreamError.busy)
+            promise?.fail(UpstreamError.busy)
+            return
+        }
+        current = exchange
+        var head = exchange.head
+        head.headers.replaceOrAdd(name: "content-length", value: String(exchange.body.readableBytes))
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if exchange.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(exchange.body))), promise: nil)
+        }
+        context.write(wrapOutboundOut(.end(nil)), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let exchange = current else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let responseHead):
+            head = responseHead
+        case .body(var part):
+            if body == nil {
+                body = part
+            } else {
+                body!.writeBuffer(&part)
+            }
+            if body!.readableBytes > exchange.limit {
+                finish(with: .failure(UpstreamError.replyTooLarge))
+                context.close(promise: nil)
+            }
+        case .end:
+            guard let responseHead = head else { return }
+            let response = UpstreamResponse(
+                head: responseHead, body: body ?? ByteBuffer(), channel: context.channel)
+            finish(with: .success(response))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(with: .failure(UpstreamError.closedBeforeResponse))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finish(with: .failure(error))
+        context.close(promise: nil)
+    }
+
+    private func finish(with result: Result<UpstreamResponse, any Error>) {
+        guard let exchange = current else { return }
+        current = nil
+        head = nil
+        body = nil
+        exchange.promise.completeWith(result)
+    }
+}

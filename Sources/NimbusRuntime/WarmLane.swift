@@ -1,0 +1,181 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NimbusCore
+
+/// What the warm lane needs to call a ready instance without its actor.
+package struct WarmTarget: Sendable {
+    let instanceId: String
+    let port: Int
+    let contract: InstanceContract
+    /// The contract's `x-fc-*` headers for an HTTP call, all but the request id (built once).
+    let contractHeaders: HTTPHeaders
+    let ledger: CallLedger
+    let cgroup: InstanceCgroup?
+    let process: InstanceProcess?
+    let isCustomRuntime: Bool
+    let logs: FunctionLogs
+}
+
+/// A slot claimed on a warm instance; ``Supervisor/runWarm(_:requestId:http:on:)`` gives it back.
+package struct WarmLease: Sendable {
+    let key: Supervisor.PoolKey
+    let slot: InstancePool.InstanceID
+    let target: WarmTarget
+}
+
+extension Instance {
+    /// The lane's handle on this ready instance; nil when its calls must go through the actor
+    /// (a preFreeze hook runs after calls, which only the actor does).
+    func warmTarget() -> WarmTarget? {
+        guard state == .ready, port > 0, !exited,
+            contract.function.spec.instanceLifecycleConfig?.preFreeze?.handler?.isEmpty ?? true
+        else { return nil }
+        var headers = HTTPHeaders()
+        for (name, value) in contract.headers(requestId: "", controlPath: "/http-invoke")
+        where name != "x-fc-request-id" {
+            headers.add(name: name, value: value)
+        }
+        return WarmTarget(
+            instanceId: id, port: port, contract: contract, contractHeaders: headers, ledger: ledger, cgroup: cgroup,
+            process: process, isCustomRuntime: isCustomRuntime, logs: logs)
+    }
+}
+
+extension Supervisor {
+    /// A free slot on a ready instance of the deployment, taken without the actor; nil when the call
+    /// must take the actor's path (no warm capacity, calls queued, a retired configuration).
+    package nonisolated func claimWarm(_ deployment: Deployment) -> WarmLease? {
+        let key = deployment.key
+        let lease = pools.update(key) { entry -> WarmLease? in
+            guard !entry.retired, let slot = entry.pool.claim() else { return nil }
+            guard let target = entry.targets[slot] else {
+                _ = entry.pool.finished(on: slot, now: Date())  // nothing is queued: no actions
+                return nil
+            }
+            return WarmLease(key: key, slot: slot, target: target)
+        }
+        return lease ?? nil
+    }
+
+    /// Runs an HTTP-trigger call on a claimed slot, on the event loop the request came in on: the
+    /// request, headers, deadline, crash and out-of-memory handling of ``Instance/call(_:)``, with
+    /// no actor and no thread change. `http.headers` names are lowercase.
+    package nonisolated func runWarm(_ lease: WarmLease, requestId: String, http: HTTPCall, on loop: any EventLoop)
+        -> EventLoopFuture<InstanceReply>
+    {
+        let target = lease.target
+        let timeout = target.contract.function.spec.timeout ?? 3
+        var headers = target.contractHeaders
+        headers.add(name: "x-fc-request-id", value: requestId)
+        headers.add(name: "host", value: "127.0.0.1:\(target.port)")
+        for (name, value) in http.headers
+        where !Instance.hopByHop.contains(name) && !Self.contractHeaderNames.contains(name) {
+            headers.add(name: name, value: value)
+        }
+        headers.add(
+            name: "x-fc-http-params",
+            value: InstanceContract.httpParams(
+                path: http.functionPath, requestURI: http.requestURI, method: http.method, clientIP: http.clientIP,
+                host: http.host))
+        let head = HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: http.method), uri: http.requestURI, headers: headers)
+
+        target.ledger.laneCallBegan(requestId)
+        if target.isCustomRuntime { log(target, "FC Invoke Start RequestId: \(requestId)", requestId) }
+        let began = Date()
+        let result = loop.makePromise(of: InstanceReply.self)
+        let finished = NIOLoopBoundBox(false, eventLoop: loop)
+        let deadline = loop.scheduleTask(in: .seconds(Int64(timeout))) {
+            guard !finished.value else { return }
+            finished.value = true
+            target.process?.killNow()
+            target.cgroup?.killAll()
+            var reply = InstanceReply.platformFailure(
+                InvocationMessages.timedOut(after: timeout, maxMemoryMB: Self.peakMemoryMB(target)),
+                instanceId: target.instanceId)
+            reply.failure = .timeout
+            reply.instanceDied = true
+            result.succeed(reply)
+        }
+        UpstreamConnections.shared.exchange(
+            instance: target.instanceId, port: target.port, head: head, body: http.body,
+            limit: Instance.maximumReplyBytes, on: loop
+        ).whenComplete { outcome in
+            deadline.cancel()
+            guard !finished.value else {
+                if case .success(let response) = outcome { response.channel.close(promise: nil) }
+                return
+            }
+            finished.value = true
+            switch outcome {
+            case .success(let response):
+                if response.head.isKeepAlive {
+                    UpstreamConnections.shared.giveBack(response.channel, instance: target.instanceId)
+                } else {
+                    response.channel.close(promise: nil)
+                }
+                result.succeed(
+                    Instance.reply(
+                        status: Int(response.head.status.code), headers: response.head.headers, body: response.body,
+                        isHTTP: true, instanceId: target.instanceId))
+            case .failure:
+                let outOfMemory = (target.cgroup?.oomKills() ?? 0) > 0
+                target.process?.killNow()
+                target.cgroup?.killAll()
+                let memory = Self.peakMemoryMB(target)
+                let limit = target.contract.function.spec.memorySize ?? 128
+                var reply = InstanceReply.platformFailure(
+                    outOfMemory
+                        ? InvocationMessages.outOfMemory(limitMB: limit, maxMemoryMB: memory)
+                        : InvocationMessages.exitedUnexpectedly(
+                            durationMs: Int(Date().timeIntervalSince(began) * 1000), maxMemoryMB: memory),
+                    instanceId: target.instanceId)
+                reply.failure = outOfMemory ? .outOfMemory : .crash
+                reply.instanceDied = true
+                result.succeed(reply)
+            }
+        }
+        return result.futureResult.map { reply in
+            var reply = reply
+            reply.duration = Date().timeIntervalSince(began)
+            reply.maxMemoryMB = Self.peakMemoryMB(target)
+            reply.coldStart = target.ledger.takeColdStart()
+            target.ledger.callEnded(requestId, lane: true)
+            if target.isCustomRuntime {
+                let failed = reply.errorType != nil ? ", Error: Unhandled function error" : ""
+                self.log(target, "FC Invoke End RequestId: \(requestId)\(failed)", requestId)
+            }
+            if let cold = reply.coldStart {
+                self.log(target, "FC Cold Start RequestId: \(requestId) \(cold.header)", requestId)
+            }
+            self.release(lease, died: reply.instanceDied)
+            return reply
+        }
+    }
+
+    /// Gives a lane call's slot back: to the next queued call, or the instance idles. A dead
+    /// instance's bookkeeping (pool, replacements) goes through the actor.
+    nonisolated func release(_ lease: WarmLease, died: Bool) {
+        guard !died else {
+            Task { await self.callEnded(on: lease.slot, key: lease.key, died: true) }
+            return
+        }
+        let actions = pools.update(lease.key) { $0.pool.finished(on: lease.slot, now: Date()) } ?? []
+        if !actions.isEmpty { Task { await self.perform(actions, key: lease.key, requestId: nil) } }
+    }
+
+    private nonisolated func log(_ target: WarmTarget, _ text: String, _ requestId: String) {
+        target.logs.post(
+            [LogLine(time: Date(), requestId: requestId, instanceId: target.instanceId, text: text)],
+            service: target.contract.service.name, function: target.contract.function.name)
+    }
+
+    private static func peakMemoryMB(_ target: WarmTarget) -> Double {
+        Instance.peakMemoryMB(cgroup: target.cgroup, process: target.process)
+    }
+
+    /// The headers the contract sets; a client's own values for them are not forwarded.
+    static let contractHeaderNames: Set<String> = Set(
+        InstanceContract.headerNames + ["x-fc-http-params", "host"])
+}

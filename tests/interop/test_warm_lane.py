@@ -1,0 +1,219 @@
+"""The warm lane: warm HTTP-trigger calls answered on the event loop must look exactly like the
+router's answers (headers, body, errors, logs, metering), and a second server with
+NIMBUS_WARM_LANE=off is the reference they are compared with."""
+
+import base64
+import json
+import re
+import socket
+import time
+import zipfile
+
+import pytest
+import requests
+
+from interop_util import function_logs, raw_request, start_server, unique
+
+import fc2
+
+# A custom runtime: a threaded HTTP server that reports what it was sent, and misbehaves on request.
+APP = r'''#!/usr/bin/env python3
+import base64, json, os, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def log_message(self, *args):
+        pass
+    def do_GET(self):
+        self.answer()
+    def do_POST(self):
+        self.answer()
+    def answer(self):
+        body = self.rfile.read(int(self.headers.get('content-length') or 0))
+        if self.path.endswith('/sleep'):
+            time.sleep(30)
+        if self.path.endswith('/exit'):
+            os._exit(3)
+        print('handling ' + self.headers.get('x-fc-request-id', ''), flush=True)
+        params = json.loads(base64.b64decode(self.headers['x-fc-http-params']))
+        out = json.dumps({
+            'path': self.path, 'params': params, 'body': body.decode(), 'pid': os.getpid(), 'instance': os.environ.get('FC_INSTANCE_ID'),
+            'fc': {k: v for k, v in self.headers.items() if k.lower().startswith('x-fc-') and k.lower() != 'x-fc-http-params'},
+            'custom': self.headers.get('x-custom'),
+        }).encode()
+        self.send_response(201)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('X-Reply', 'yes')
+        self.send_header('X-Fc-Secret', 'hidden')
+        self.send_header('Content-Length', str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+ThreadingHTTPServer(('0.0.0.0', int(os.environ['FC_SERVER_PORT'])), Handler).serve_forever()
+'''
+
+# Headers that differ per call or per server, whoever answers.
+VARYING = {'date', 'x-fc-request-id', 'x-nimbus-cost', 'content-length'}
+
+
+def _zip(tmp_path):
+    path = tmp_path / 'lane.zip'
+    with zipfile.ZipFile(str(path), 'w') as zf:
+        info = zipfile.ZipInfo('bootstrap')
+        info.external_attr = 0o755 << 16
+        zf.writestr(info, APP)
+    return str(path)
+
+
+def _deploy(client, tmp_path, service, fn, auth='anonymous'):
+    client.create_function(service, fn, 'custom', 'index.handler', codeZipFile=_zip(tmp_path), timeout=2,
+                           instanceConcurrency=4)
+    client.create_trigger(service, fn, 'web', 'http', {'authType': auth, 'methods': ['GET', 'POST']}, None, None)
+
+
+def _lane_calls(endpoint):
+    text = requests.get(endpoint + '/metrics', timeout=10).text
+    match = re.search(r'^nimbus_warm_lane_calls_total (\d+)', text, re.M)
+    return int(match.group(1)) if match else 0
+
+
+def _url(endpoint, service, fn, path):
+    return '{0}/2016-08-15/proxy/{1}/{2}{3}'.format(endpoint, service, fn, path)
+
+
+def _shape(resp):
+    """What a client sees of a response, minus what differs per call."""
+    headers = {k.lower(): v for k, v in resp.headers.items() if k.lower() not in VARYING}
+    body = resp.json()
+    body.pop('pid')
+    body.pop('instance')
+    body['params']['host'] = body['params']['host'].split(':')[0]  # the two servers listen on different ports
+    body['fc'] = {k.lower(): v for k, v in body['fc'].items() if k.lower() not in ('x-fc-request-id', 'x-fc-account-id')}
+    return resp.status_code, headers, body
+
+
+@pytest.fixture
+def reference(tmp_path_factory):
+    """A second server with the lane off: every call goes through the router."""
+    proc, endpoint = start_server(tmp_path_factory.mktemp('nolane'), NIMBUS_WARM_LANE='off')
+    yield endpoint
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_lane_answers_exactly_as_the_router(client, endpoint, reference, tmp_path):
+    ref_client = fc2.Client(endpoint=reference, accessKeyID='AK', accessKeySecret='SK')
+    shapes = {}
+    for name, (fc, base) in {'lane': (client, endpoint), 'router': (ref_client, reference)}.items():
+        service = 'lanesvc'
+        fn = 'echo'
+        try:
+            fc.create_service(service)
+        except fc2.FcError:
+            pass
+        _deploy(fc, tmp_path, service, fn)
+        before = _lane_calls(base)
+        first = requests.get(_url(base, service, fn, '/warm'), timeout=30)  # the cold start: always the router
+        assert first.status_code == 201
+        resp = requests.post(_url(base, service, fn, '/items/3?q=%C3%BCber&tag=x'), data='héllo'.encode(),
+                             headers={'X-Custom': 'v1', 'X-Fc-Request-Id': 'forged', 'X-Fc-Function-Name': 'other'},
+                             timeout=30)
+        shapes[name] = _shape(resp)
+        body = resp.json()
+        assert body['fc']['x-fc-request-id'] == resp.headers['x-fc-request-id'] != 'forged'
+        assert body['fc']['x-fc-function-name'] == fn, 'a client cannot set the contract headers'
+        assert body['params']['path'] == '/items/3' and body['params']['method'] == 'POST'
+        assert body['params']['requestURI'] == '/2016-08-15/proxy/{0}/{1}/items/3?q=%C3%BCber&tag=x'.format(
+            service, fn)
+        assert body['body'] == 'héllo' and body['custom'] == 'v1'
+        assert 'x-fc-secret' not in {k.lower() for k in resp.headers}, 'x-fc-* reply headers stay inside'
+        assert 'cu=' in resp.headers['x-nimbus-cost']
+        lane_calls = _lane_calls(base) - before
+        assert lane_calls == (1 if name == 'lane' else 0), name
+    assert shapes['lane'] == shapes['router']
+
+
+def test_lane_calls_are_logged_and_metered(client, endpoint, service, tmp_path):
+    fn = unique('lane')
+    _deploy(client, tmp_path, service, fn)
+    requests.get(_url(endpoint, service, fn, '/'), timeout=30)
+    before = _lane_calls(endpoint)
+    ids = []
+    with requests.Session() as session:
+        for i in range(20):
+            resp = session.get(_url(endpoint, service, fn, '/n/%d' % i), timeout=30)
+            assert resp.status_code == 201
+            ids.append(resp.headers['x-fc-request-id'])
+    assert len(set(ids)) == 20
+    assert _lane_calls(endpoint) - before == 20
+    deadline = time.monotonic() + 10
+    while True:
+        lines = function_logs(endpoint, service, fn)
+        texts = {(line.get('requestId'), line['message']) for line in lines}
+        if all((rid, 'FC Invoke End RequestId: ' + rid) in texts for rid in ids) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for rid in ids:
+        assert (rid, 'FC Invoke Start RequestId: ' + rid) in texts
+        assert (rid, 'FC Invoke End RequestId: ' + rid) in texts
+        assert (rid, 'handling ' + rid) in texts, 'the program\'s own line is attributed to its call'
+    path = '/2016-08-15/services/{0}/functions/{1}/invocation-records?limit=100'.format(service, fn)
+    deadline = time.monotonic() + 10
+    while True:
+        records = raw_request(endpoint, 'GET', path).json()['invocations']
+        recorded = {r['requestId'] for r in records if r['trigger'] == 'http' and r['outcome'] == 'success'}
+        if set(ids) <= recorded or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert set(ids) <= recorded
+    instances = client.list_instances(service, 'LATEST', fn).data['instances']
+    assert len(instances) == 1
+
+
+def test_lane_timeout_and_crash_end_the_instance_and_answer_fc_errors(client, endpoint, service, tmp_path,
+                                                                      assert_alive):
+    fn = unique('lane')
+    _deploy(client, tmp_path, service, fn)
+    first = requests.get(_url(endpoint, service, fn, '/'), timeout=30).json()['instance']
+    before = _lane_calls(endpoint)
+    started = time.monotonic()
+    slow = requests.get(_url(endpoint, service, fn, '/sleep'), timeout=30)
+    assert _lane_calls(endpoint) - before == 1
+    assert slow.status_code == 502 and slow.headers['x-fc-error-type'] == 'UnhandledInvocationError'
+    assert 'timed out' in slow.json()['errorMessage'].lower()
+    assert 1.5 < time.monotonic() - started < 10, 'the 2 s function timeout ends the call'
+    second = requests.get(_url(endpoint, service, fn, '/'), timeout=30)
+    assert second.status_code == 201 and second.json()['instance'] != first, 'a timed-out instance is replaced'
+    crash = requests.get(_url(endpoint, service, fn, '/exit'), timeout=30)
+    assert crash.status_code == 502 and 'exited' in crash.json()['errorMessage'].lower()
+    assert requests.get(_url(endpoint, service, fn, '/'), timeout=30).status_code == 201
+    assert_alive()
+
+
+def test_lane_keeps_http1_order_and_leaves_signed_triggers_to_the_router(client, endpoint, service, tmp_path):
+    fn = unique('lane')
+    _deploy(client, tmp_path, service, fn)
+    requests.get(_url(endpoint, service, fn, '/'), timeout=30)
+    port = int(endpoint.rsplit(':', 1)[1])
+    request = ('GET /2016-08-15/proxy/{0}/{1}/p/{{0}} HTTP/1.1\r\nHost: x\r\n\r\n'.format(service, fn))
+    unknown = 'GET /2016-08-15/proxy/{0}/missing/p HTTP/1.1\r\nHost: x\r\n\r\n'.format(service)
+    pipelined = request.format(1) + unknown + request.format(2) + request.format(3)
+    with socket.create_connection(('127.0.0.1', port), timeout=30) as sock:
+        sock.sendall(pipelined.encode())
+        data = b''
+        deadline = time.monotonic() + 20
+        while data.count(b'HTTP/1.1 ') < 4 and time.monotonic() < deadline:
+            data += sock.recv(65536)
+    statuses = re.findall(rb'HTTP/1\.1 (\d+)', data)
+    assert statuses == [b'201', b'404', b'201', b'201']
+    paths = re.findall(rb'"path": "/2016-08-15/proxy/[^"]*/p/(\d)', data)
+    assert paths == [b'1', b'2', b'3'], 'answers come back in the order the requests were sent'
+
+    signed = unique('lane')
+    _deploy(client, tmp_path, service, signed, auth='function')
+    assert requests.get(_url(endpoint, service, signed, '/'), timeout=30).status_code == 403
+    before = _lane_calls(endpoint)
+    assert client.do_http_request('GET', service, signed, '/').status_code == 201
+    assert requests.get(_url(endpoint, service, signed, '/'), timeout=30).status_code == 403
+    assert _lane_calls(endpoint) == before, 'signed triggers are checked by the router'
