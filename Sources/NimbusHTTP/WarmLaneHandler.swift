@@ -29,6 +29,9 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts that arrived while the lane answered (pipelined requests), handled after it.
     private var held: [HTTPRequestPart] = []
     private var clientIP: String?
+    /// A read the channel asked for while the lane answered: held back, so a client that keeps
+    /// sending meanwhile is slowed down instead of buffered without bound.
+    private var readHeld = false
 
     init(lane: WarmLane) {
         self.lane = lane
@@ -99,6 +102,7 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answered(context: ChannelHandlerContext) {
         state = .idle
+        defer { resumeReading(context: context) }
         let waiting = held
         held = []
         for part in waiting {
@@ -113,8 +117,23 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { unanswered -= 1 }
+        if case .end = unwrapOutboundIn(data) { unanswered = max(0, unanswered - 1) }
         context.write(data, promise: promise)
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        guard readHeld else { return }
+        if case .answering = state { return }  // a replayed request is on the lane again
+        readHeld = false
+        context.read()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if case .answering = state {
+            readHeld = true
+        } else {
+            context.read()
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

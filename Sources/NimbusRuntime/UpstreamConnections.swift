@@ -44,7 +44,9 @@ final class UpstreamConnections: Sendable {
                 .connect(host: "127.0.0.1", port: port)
                 .whenComplete { result in
                     switch result {
-                    case .success(let channel): send(channel)
+                    case .success(let channel):
+                        channel.closeFuture.whenComplete { _ in self.forget(channel, key: key) }
+                        send(channel)
                     case .failure(let error): promise.fail(error)
                     }
                 }
@@ -61,11 +63,7 @@ final class UpstreamConnections: Sendable {
             idle[key, default: []].append(channel)
             return true
         }
-        if kept {
-            channel.closeFuture.whenComplete { _ in self.forget(channel, key: key) }
-        } else {
-            channel.close(promise: nil)
-        }
+        if !kept { channel.close(promise: nil) }
     }
 
     private func takeIdle(_ key: Key) -> (any Channel)? {
