@@ -764,14 +764,25 @@ class Suite:
         port = int(http_once(nimbus.port, 'GET', API + '/proxy/bench/web/port')[2])
         proxy = NginxProxy(self.workdir, port)
         self.cleanups.append(proxy.stop)
+        # The same function on a second Nimbus with the warm lane off: the router's path, same run.
+        router = Nimbus(self.binary, self.workdir, 'router', {'NIMBUS_WARM_LANE': 'off',
+                                                               'NIMBUS_INSTANCE_IDLE_TIMEOUT': '900'})
+        self.cleanups.append(router.stop)
+        router.client.create_service('bench', internetAccess=True)
+        self.deploy(router, 'bench', 'web', 'custom', 'nginx', trigger=True, instanceConcurrency=100)
+        http_once(router.port, 'GET', path)
+        router_port = int(http_once(router.port, 'GET', API + '/proxy/bench/web/port')[2])
         try:
-            targets = [('direct', port), ('nginx', proxy.port), ('nimbus', nimbus.port)]
+            targets = [('direct', port), ('nginx', proxy.port), ('nimbus', nimbus.port), ('router', router.port)]
             for name, target in targets:
                 status, _, body = http_once(target, 'GET', path)
                 if status != 200 or body != b'ok':
                     raise RuntimeError('%s answered %d %r' % (name, status, body[:200]))
             web_pids = pids_listening(port)
-            cpu_of = {'nimbus': lambda: [nimbus.pid], 'nginx': proxy.pids, 'instance': lambda: web_pids}
+            router_web_pids = pids_listening(router_port)
+            cpu_of = {'nimbus': lambda: [nimbus.pid], 'router': lambda: [router.pid], 'nginx': proxy.pids,
+                      'instance': lambda: web_pids, 'router_instance': lambda: router_web_pids}
+            instance_of = {'router': router_port}
             script = wrk_script(self.workdir)
             rounds = 2 if self.quick else 3
             lat = {name: [] for name, _ in targets}
@@ -779,35 +790,41 @@ class Suite:
             lat_s, thr_s = (1, 2) if self.quick else (2, 3)
             conns = self.args.connections
             for r in range(rounds):
-                order = targets[r % 3:] + targets[:r % 3]
+                order = targets[r % 4:] + targets[:r % 4]
                 for name, target in order:
-                    lat[name].append(self.guarded_wrk(port, 'http://127.0.0.1:%d%s' % (target, path), script,
-                                                      1, 1, lat_s, cpu_of))
+                    lat[name].append(self.guarded_wrk(instance_of.get(name, port), 'http://127.0.0.1:%d%s' % (
+                        target, path), script, 1, 1, lat_s, cpu_of))
                 for name, target in order:
-                    thr[name].append(self.guarded_wrk(port, 'http://127.0.0.1:%d%s' % (target, path), script,
-                                                      2, conns, thr_s, cpu_of))
+                    thr[name].append(self.guarded_wrk(instance_of.get(name, port), 'http://127.0.0.1:%d%s' % (
+                        target, path), script, 2, conns, thr_s, cpu_of))
             lat = {k: merge_rounds(v) for k, v in lat.items()}
             thr = {k: merge_rounds(v) for k, v in thr.items()}
             restarted = int(http_once(nimbus.port, 'GET', API + '/proxy/bench/web/port')[2]) != port
         finally:
             proxy.stop()
+            router.stop()
         ratio = thr['nimbus']['rps'] / thr['nginx']['rps']
         added = lat['nimbus']['p50'] - lat['direct']['p50']
         added_nginx = lat['nginx']['p50'] - lat['direct']['p50']
         rows = []
         for name, label in (('direct', 'direct to the instance'), ('nginx', 'nginx reverse proxy'),
-                            ('nimbus', 'Nimbus HTTP trigger')):
+                            ('nimbus', 'Nimbus HTTP trigger'),
+                            ('router', 'Nimbus, warm lane off (router)')):
             l, t = lat[name], thr[name]
-            hop = 'nimbus' if name == 'nimbus' else ('nginx' if name == 'nginx' else None)
+            hop = name if name != 'direct' else None
             rows.append([label, fmt(l['p50'] / 1000, 3), fmt(l['p99'] / 1000, 3), fmt(l['rps'], 0),
                          fmt(t['rps'], 0), fmt(t['p50'] / 1000, 2), fmt(t['p99'] / 1000, 2),
                          fmt(t['cpu_us_per_req'].get(hop)) if hop else '-',
                          fmt(l['switches_per_req'].get(hop)) if hop else '-',
-                         fmt(t['cpu_us_per_req'].get('instance')), l['errors'] + t['errors']])
+                         fmt(t['cpu_us_per_req'].get('router_instance' if name == 'router' else 'instance')),
+                         l['errors'] + t['errors']])
         notes = [
             'Nimbus throughput = %.3fx nginx (target >= 0.9x: %s)' % (ratio, 'met' if ratio >= 0.9 else 'NOT met'),
             'Nimbus adds %.0f us to the direct p50 (target < 150 us: %s); nginx adds %.0f us'
             % (added, 'met' if added < 150 else 'NOT met', added_nginx),
+            'warm lane vs the router (NIMBUS_WARM_LANE=off, a second Nimbus, its own instance of the same function): '
+            '%.2fx throughput, p50 %.0f vs %.0f us' % (thr['nimbus']['rps'] / thr['router']['rps'],
+                                                       lat['nimbus']['p50'], lat['router']['p50']),
             'low load: wrk -t1 -c1, %d rounds x %d s; throughput: wrk -t2 -c%d, %d rounds x %d s; medians over rounds'
             % (rounds, lat_s, conns, rounds, thr_s),
             'proxy CPU = CPU time of the Nimbus process (or the nginx master+workers) per request; ctx switches = '

@@ -17,6 +17,22 @@ import Testing
         #expect(await logs.read(service: "s", function: "f", since: nil, limit: 2).map(\.text) == ["line 3", "line 4"])
     }
 
+    @Test func postedLinesReadBackExactlyAsAppendedOnes() async {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-logs-\(UUID())")
+        let logs = FunctionLogs(root: root)
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000.125)
+        let tricky = "quote \" slash \\ newline \n tab \t control \u{01} unicode é 🎉"
+        logs.post([LogLine(time: t0, requestId: nil, instanceId: "i-1", text: tricky)], service: "s", function: "f")
+        await logs.append(
+            [LogLine(time: t0.addingTimeInterval(1), requestId: "r-2", instanceId: "i-1", text: "second")],
+            service: "s", function: "f")
+        let read = await logs.read(service: "s", function: "f", since: nil, limit: 10)
+        #expect(read.map(\.text).sorted() == [tricky, "second"].sorted(), "a posted line is read before it is flushed")
+        let posted = read.first { $0.text == tricky }
+        #expect(posted?.requestId == nil && posted?.instanceId == "i-1")
+        #expect(abs((posted?.time.timeIntervalSince1970 ?? 0) - t0.timeIntervalSince1970) < 0.000_5)
+    }
+
     @Test func aFunctionsLogIsBounded() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-logs-\(UUID())")
         let logs = FunctionLogs(root: root, maximumBytes: 4096)

@@ -125,10 +125,19 @@ package final class InstanceCgroup: Sendable {
     /// Peak memory since the last reset, in bytes.
     package func peakMemoryBytes() -> Int? {
         guard peakFile >= 0 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBytes { pread(peakFile, $0.baseAddress, 32, 0) }
-        guard count > 0 else { return nil }
-        return Int(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        // Read on every call: digits parsed in place, no String.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer -> Int? in
+            let count = pread(peakFile, buffer.baseAddress, 32, 0)
+            guard count > 0 else { return nil }
+            var value = 0
+            var digits = 0
+            for byte in buffer.prefix(count) {
+                guard byte >= 0x30, byte <= 0x39 else { break }
+                value = value * 10 + Int(byte - 0x30)
+                digits += 1
+            }
+            return digits > 0 ? value : nil
+        }
     }
 
     /// Memory in use now, in bytes.
