@@ -83,7 +83,7 @@ extension AsyncDispatcher {
     /// FC's result callback: the outcome record goes to the destination function as a new async event.
     func destinationEvent(for event: AsyncEvent, route: AsyncAttempts.Route) -> AsyncEvent {
         let now = Date()
-        let id = UUID().uuidString.lowercased()
+        let id = RequestID.make()
         var record = AsyncEvent(
             invocationId: "dst-\(id)", requestId: id, target: route.destination, source: .destination,
             payload: DestinationRecord.payload(

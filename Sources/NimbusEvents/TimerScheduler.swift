@@ -79,7 +79,7 @@ package actor TimerScheduler: Service {
         let decision = TimerPlan.decide(schedule, anchor: anchor, now: now, runningSince: runningSince)
         guard let tick = decision.fire else { return decision.next }
         let trigger = timer.trigger
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.make()
         let event = AsyncEvent(
             invocationId: "\(trigger.name)-\(Int(tick.timeIntervalSince1970))", requestId: requestId,
             target: QualifiedFunction(

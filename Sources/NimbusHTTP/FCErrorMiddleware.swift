@@ -16,7 +16,7 @@ package struct FCErrorMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var context = context
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.make()
         context.requestId = requestId
         context.logger[metadataKey: "request.id"] = .string(requestId)
         do {

@@ -50,9 +50,9 @@ package struct FunctionRunner: Sendable {
 
     /// The resolution when it is cached, without waiting: the warm lane's lookup on an event loop.
     func cachedResolution(service: String, qualifier: String, function: String) -> Resolution? {
-        guard let version = cachedVersion(of: qualifier, service: service, random: .random(in: 0..<1)) else {
-            return nil
-        }
+        // Only an alias draws a number (a system call each on Linux).
+        let random = qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber) ? 0 : Double.random(in: 0..<1)
+        guard let version = cachedVersion(of: qualifier, service: service, random: random) else { return nil }
         return cache.get("\(service)\u{0}\(qualifier)\u{0}\(version)\u{0}\(function)", generation: changes.current)
     }
 

@@ -63,7 +63,7 @@ package struct WarmLane: Sendable {
     {
         let deployment = plan.resolution.deployment
         guard let lease = runner.supervisor.claimWarm(deployment) else { return nil }
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.make()
         let http = HTTPCall(
             method: request.method.rawValue, requestURI: plan.requestURI, functionPath: plan.functionPath,
             headers: request.headerFields.map { ($0.name.canonicalName, $0.value) }, body: body, clientIP: clientIP,

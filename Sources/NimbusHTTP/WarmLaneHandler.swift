@@ -29,8 +29,8 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts that arrived while the lane answered (pipelined requests), handled after it.
     private var held: [HTTPRequestPart] = []
     private var clientIP: String?
-    /// A read the channel asked for while the lane answered: held back, so a client that keeps
-    /// sending meanwhile is slowed down instead of buffered without bound.
+    /// A read the channel asked for while the lane answered and parts were already held: a client
+    /// that keeps sending meanwhile is slowed down instead of buffered without bound.
     private var readHeld = false
 
     init(lane: WarmLane) {
@@ -129,7 +129,9 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if case .answering = state {
+        // Only a client that already sent more while the lane answers waits (toggling read
+        // interest on every call would cost two epoll_ctl calls each).
+        if case .answering = state, !held.isEmpty {
             readHeld = true
         } else {
             context.read()

@@ -86,7 +86,7 @@ extension Instance {
         guard let name = hook.handler, !name.isEmpty else { return }
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .GET
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.make()
         for (header, value) in contract.headers(requestId: requestId, controlPath: path) {
             request.headers.add(name: header, value: value)
         }

@@ -37,7 +37,7 @@ extension Supervisor {
         guard let deployment = pools[key]?.deployment else { return }
         let instanceId = "\(key.function)-\(UUID().uuidString.prefix(8).lowercased())"
         let onExit: @Sendable (String) async -> Void = { [weak self] _ in await self?.instanceExited(id, key: key) }
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.make()
         let reason = coldStartReason(key)
         Task {
             do {

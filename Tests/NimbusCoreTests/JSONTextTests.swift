@@ -23,3 +23,16 @@ import Testing
             ])
     }
 }
+
+@Suite struct RequestIDTests {
+    @Test func requestIdsAreLowercaseVersion4UUIDsAndDistinct() {
+        let ids = (0..<1000).map { _ in RequestID.make() }
+        #expect(Set(ids).count == 1000)
+        for id in ids.prefix(50) {
+            #expect(UUID(uuidString: id) != nil && id == id.lowercased())
+            let characters = Array(id)
+            #expect(characters[14] == "4", "version 4")
+            #expect("89ab".contains(characters[19]), "RFC 4122 variant")
+        }
+    }
+}

@@ -4,30 +4,26 @@ package enum JSONText {
     /// Appends `value` as a JSON string literal: quotes, backslashes and control characters escaped.
     package static func appendString(_ value: String, to output: inout String) {
         output.append("\"")
-        var plainStart = value.unicodeScalars.startIndex
-        var index = plainStart
-        let scalars = value.unicodeScalars
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String? =
-                switch scalar {
-                case "\"": "\\\""
-                case "\\": "\\\\"
-                case "\n": "\\n"
-                case "\r": "\\r"
-                case "\t": "\\t"
-                case _ where scalar.value < 0x20:
-                    "\\u00" + String(scalar.value >> 4, radix: 16) + String(scalar.value & 0xF, radix: 16)
-                default: nil
+        // Most values need no escape: appended whole. Multi-byte UTF-8 never needs one (bytes >= 0x80).
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            output.append(value)
+        } else {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(value.utf8.count + 16)
+            for byte in value.utf8 {
+                switch byte {
+                case 0x22, 0x5C: bytes += [0x5C, byte]
+                case 0x0A: bytes += [0x5C, 0x6E]
+                case 0x0D: bytes += [0x5C, 0x72]
+                case 0x09: bytes += [0x5C, 0x74]
+                case ..<0x20: bytes += [0x5C, 0x75, 0x30, 0x30, hexDigit(byte >> 4), hexDigit(byte & 0xF)]
+                default: bytes.append(byte)
                 }
-            if let escape {
-                output.unicodeScalars.append(contentsOf: scalars[plainStart..<index])
-                output.append(escape)
-                plainStart = scalars.index(after: index)
             }
-            index = scalars.index(after: index)
+            output.append(String(decoding: bytes, as: UTF8.self))
         }
-        output.unicodeScalars.append(contentsOf: scalars[plainStart..<scalars.endIndex])
         output.append("\"")
     }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : 0x61 + value - 10 }
 }
