@@ -64,11 +64,16 @@ package struct FunctionRunner: Sendable {
         let key = "\(service)\u{0}\(qualifier)\u{0}\(version)\u{0}\(function)"
         let generation = changes.current
         if let cached = cache.get(key, generation: generation) { return cached }
+        // The reads are independent: run together, a first call waits for the slowest, not the sum.
+        async let triggers = control.listTriggers(service: service, function: function, PageQuery(limit: 100))
+        async let onDemand = control.store.config(
+            .onDemand, for: QualifiedFunction(serviceName: service, qualifier: qualifier, functionName: function))
         let serviceRecord: ServiceRecord
         let functionRecord: FunctionRecord
         if version == "LATEST" {
-            serviceRecord = try await control.service(service)
-            functionRecord = try await control.function(function, service: service)
+            async let serviceRead = control.service(service)
+            async let functionRead = control.function(function, service: service)
+            (serviceRecord, functionRecord) = try await (serviceRead, functionRead)
         } else {
             let snapshot = try await control.version(version, service: service).snapshot
             serviceRecord = snapshot.service
@@ -82,15 +87,12 @@ package struct FunctionRunner: Sendable {
         let contract = InstanceContract(
             service: serviceRecord, function: functionRecord, qualifier: qualifier, versionId: version,
             region: control.region, accountId: control.credentials.accountId)
-        let triggers = try await control.listTriggers(service: service, function: function, PageQuery(limit: 100))
-        let onDemand = try await control.store.config(
-            .onDemand, for: QualifiedFunction(serviceName: service, qualifier: qualifier, functionName: function))
         let maximum: Int? =
-            if case .number(let value)? = onDemand?.fields["maximumInstanceCount"] { Int(value) } else { nil }
+            if case .number(let value)? = try await onDemand?.fields["maximumInstanceCount"] { Int(value) } else { nil }
         let resolution = Resolution(
             deployment: Supervisor.Deployment(
                 contract: contract, codeDirectory: codeDirectory(functionRecord.code), maximumInstances: maximum),
-            httpTrigger: triggers.items.first { $0.spec.triggerType == "http" })
+            httpTrigger: try await triggers.items.first { $0.spec.triggerType == "http" })
         cache.set(key, resolution, generation: generation)
         return resolution
     }

@@ -21,6 +21,7 @@ actor StandbyPool {
     private var starting: [Runtime: Int] = [:]
     private var stopped = false
     private var counter = 0
+    static let refillDelay: Duration = .milliseconds(25)
 
     init(
         sandbox: SandboxSetup, configuration: RuntimeConfiguration, http: HTTPClient, logs: FunctionLogs,
@@ -44,9 +45,15 @@ actor StandbyPool {
         return runtime
     }
 
-    /// A standby for the runtime, if one is waiting; a replacement starts in the background.
+    /// A standby for the runtime, if one is waiting; a replacement starts in the background a
+    /// moment later, so its spawn (tens of ms of CPU) does not compete with the cold call it serves.
     func take(_ runtime: Runtime) -> Instance? {
-        defer { fill() }
+        defer {
+            Task {
+                try? await Task.sleep(for: Self.refillDelay)
+                self.fill()
+            }
+        }
         guard var list = waiting[runtime], !list.isEmpty else { return nil }
         let instance = list.removeFirst()
         waiting[runtime] = list
