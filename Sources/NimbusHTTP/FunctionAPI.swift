@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import NimbusCore
@@ -11,6 +12,8 @@ package struct FunctionAPI: Sendable {
     let events: AsyncDispatcher
     let eventStore: any AsyncEventStore
     let httpsPort: Int?
+    /// Shared by the custom-domain middleware and the warm lane (one cache).
+    let domains: DomainTable
 
     package init(
         runner: FunctionRunner, authenticator: RequestAuthenticator, events: AsyncDispatcher,
@@ -21,6 +24,13 @@ package struct FunctionAPI: Sendable {
         self.authenticator = authenticator
         self.events = events
         self.eventStore = eventStore
+        self.domains = DomainTable(control: runner.control, changes: runner.changes)
+    }
+
+    /// The warm lane for a listener (`secure`: the HTTPS one, where no request is redirected).
+    package func warmLane(secure: Bool, metrics: any MetricsFactory) -> WarmLane {
+        WarmLane(
+            runner: runner, domains: domains, redirectsPlainHTTP: !secure && httpsPort != nil, metrics: metrics)
     }
 
     var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator) }
@@ -30,7 +40,7 @@ package struct FunctionAPI: Sendable {
         router.add(middleware: InvocationTargetMiddleware(proxy: proxy))
         router.add(
             middleware: CustomDomainMiddleware(
-                proxy: proxy, domains: DomainTable(control: runner.control, changes: runner.changes),
+                proxy: proxy, domains: domains,
                 httpsPort: httpsPort))
     }
 

@@ -13,14 +13,19 @@ import Synchronization
 /// large or streamed bodies) goes to the router, which is the reference behaviour.
 package struct WarmLane: Sendable {
     let runner: FunctionRunner
+    let domains: DomainTable
+    /// HTTPS-only custom domains asked over plain HTTP are redirected (by the router).
+    let redirectsPlainHTTP: Bool
     /// `nimbus_warm_lane_calls_total`: HTTP-trigger calls answered on the lane.
     let calls: Counter
     /// Bodies up to this size are collected on the lane; larger ones go to the router.
     static let bodyLimit = 1 << 20
     static let prefix = "/2016-08-15/proxy/"
 
-    package init(runner: FunctionRunner, metrics: any MetricsFactory) {
+    init(runner: FunctionRunner, domains: DomainTable, redirectsPlainHTTP: Bool, metrics: any MetricsFactory) {
         self.runner = runner
+        self.domains = domains
+        self.redirectsPlainHTTP = redirectsPlainHTTP
         self.calls = Counter(label: "nimbus_warm_lane_calls_total", factory: metrics)
     }
 
@@ -36,25 +41,41 @@ package struct WarmLane: Sendable {
 
     /// Decides from the head alone; nil sends the request to the router.
     func plan(for request: HTTPRequest) -> Plan? {
-        guard let uri = request.path, uri.hasPrefix(Self.prefix), request.method != .head,
-            request.headerFields[.expect] == nil,
+        guard let uri = request.path, request.method != .head, request.headerFields[.expect] == nil,
             request.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true,
             request.headerFields[.transferEncoding] == nil,
-            Int(request.headerFields[.contentLength] ?? "0").map({ $0 <= Self.bodyLimit }) ?? false
+            Int(request.headerFields[.contentLength] ?? "0").map({ $0 <= Self.bodyLimit }) ?? false,
+            // The router goes by the Host first (custom domains); a host not looked up yet goes there.
+            let domain = domains.cached(CustomDomainMiddleware.hostName(request.authority ?? ""))
         else { return nil }
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let parts = path.dropFirst(Self.prefix.count).split(
-            separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty, !path.contains("%") else { return nil }
-        let (service, qualifier) = ManagementAPI.qualified(String(parts[0]))
+        guard !path.contains("%") else { return nil }
+        let segment: String
+        let function: String
+        let functionPath: String
+        if let domain {
+            guard domain.spec.servesHTTP || !redirectsPlainHTTP,
+                let route = domain.spec.route(path: String(path), method: request.method.rawValue)
+            else { return nil }
+            segment = route.serviceName + (route.qualifier.map { $0.isEmpty ? "" : ".\($0)" } ?? "")
+            function = route.functionName
+            functionPath = String(path)
+        } else {
+            guard path.hasPrefix(Self.prefix) else { return nil }
+            let parts = path.dropFirst(Self.prefix.count).split(
+                separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+            segment = String(parts[0])
+            function = String(parts[1])
+            functionPath = parts.count == 3 ? "/" + parts[2] : "/"
+        }
+        let (service, qualifier) = ManagementAPI.qualified(segment)
         guard
-            let resolution = runner.cachedResolution(
-                service: service, qualifier: qualifier, function: String(parts[1])),
+            let resolution = runner.cachedResolution(service: service, qualifier: qualifier, function: function),
             resolution.httpTrigger != nil, resolution.isAnonymous,
             resolution.httpMethods.contains(request.method.rawValue)
         else { return nil }
-        return Plan(
-            resolution: resolution, requestURI: uri, functionPath: parts.count == 3 ? "/" + parts[2] : "/")
+        return Plan(resolution: resolution, requestURI: uri, functionPath: functionPath)
     }
 
     /// Runs the call on a warm instance; nil (nothing claimed, nothing sent) when none has a free slot.

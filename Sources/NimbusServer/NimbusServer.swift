@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NimbusCore
 import NimbusEvents
 import NimbusHTTP
@@ -99,17 +100,19 @@ package enum NimbusServer {
 
         // Shutdown runs in reverse: timers stop, running events drain, instances stop, the last records flush.
         var services: [any Service] = [recorder, supervisor, dispatcher, timers]
+        // The warm lane of each listener; every connection gets its own handler.
+        let metrics = PrometheusMetricsFactory(registry: registry)
+        let plainLane = configuration.warmLane ? functions.warmLane(secure: false, metrics: metrics) : nil
+        let secureLane = configuration.warmLane ? functions.warmLane(secure: true, metrics: metrics) : nil
         if let httpsPort = configuration.httpsPort {
             services.append(
                 try httpsListener(
-                    router: router, host: configuration.host, port: httpsPort, store: store, logger: logger))
+                    router: router, host: configuration.host, port: httpsPort, store: store,
+                    channelHandlers: secureLane?.channelHandlers() ?? [], logger: logger))
         }
-        let lane =
-            configuration.warmLane
-            ? WarmLane(runner: runner, metrics: PrometheusMetricsFactory(registry: registry)) : nil
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: lane?.channelHandlers() ?? [])),
+            server: .http1(configuration: .init(additionalChannelHandlers: plainLane?.channelHandlers() ?? [])),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
             services: services,
@@ -121,14 +124,18 @@ package enum NimbusServer {
 extension NimbusServer {
     /// The TLS listener for HTTPS custom domains: the same router, each connection's certificate chosen by SNI.
     static func httpsListener(
-        router: Router<NimbusRequestContext>, host: String, port: Int, store: any MetadataStore, logger: Logger
+        router: Router<NimbusRequestContext>, host: String, port: Int, store: any MetadataStore,
+        channelHandlers: @autoclosure @escaping @Sendable () -> [any RemovableChannelHandler], logger: Logger
     ) throws -> some Service {
         let certificates = DomainCertificates { name in
             guard let domain = try? await store.domain(named: name), domain.spec.servesHTTPS else { return nil }
             return domain.spec.certConfig
         }
         return Application(
-            router: router, server: try .tls(.http1(), tlsConfiguration: try certificates.tlsConfiguration()),
+            router: router,
+            server: try .tls(
+                .http1(configuration: .init(additionalChannelHandlers: channelHandlers())),
+                tlsConfiguration: try certificates.tlsConfiguration()),
             configuration: .init(address: .hostname(host, port: port), serverName: "nimbus"),
             onServerRunning: { channel in
                 logger.notice("HTTPS for custom domains", metadata: ["port": "\(channel.localAddress?.port ?? port)"])

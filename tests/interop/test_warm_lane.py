@@ -217,3 +217,29 @@ def test_lane_keeps_http1_order_and_leaves_signed_triggers_to_the_router(client,
     assert client.do_http_request('GET', service, signed, '/').status_code == 201
     assert requests.get(_url(endpoint, service, signed, '/'), timeout=30).status_code == 403
     assert _lane_calls(endpoint) == before, 'signed triggers are checked by the router'
+
+
+def test_lane_routes_custom_domains_as_the_router_does(client, endpoint, service, tmp_path):
+    items, web = unique('lane'), unique('lane')
+    _deploy(client, tmp_path, service, items)
+    _deploy(client, tmp_path, service, web)
+    name = unique('d').replace('_', '-') + '.localhost'
+    client.create_custom_domain(name, 'HTTP', {'routes': [
+        {'path': '/items/*', 'serviceName': service, 'functionName': items},
+        {'path': '/*', 'serviceName': service, 'functionName': web, 'methods': ['GET']}]})
+    with requests.Session() as session:
+        def get(path, method='GET'):
+            return session.request(method, endpoint + path, headers={'Host': name}, timeout=30)
+        get('/items/0'), get('/')  # first calls: the router looks the host up and starts the instances
+        before = _lane_calls(endpoint)
+        first = get('/items/3?x=1')
+        assert first.status_code == 201
+        assert first.json()['params']['path'] == '/items/3' and first.json()['path'] == '/items/3?x=1'
+        assert first.json()['fc']['x-fc-function-name'] == items
+        proxy_path = get('/2016-08-15/proxy/{0}/{1}/p'.format(service, items))
+        assert proxy_path.json()['fc']['x-fc-function-name'] == web, 'a domain routes by its own paths only'
+        assert _lane_calls(endpoint) - before == 2
+        refused = get('/other', 'POST')  # no route takes POST /other: the router answers
+        assert refused.status_code == 404 and refused.json()['ErrorCode'] == 'RouteNotFound'
+        assert _lane_calls(endpoint) - before == 2
+    client.delete_custom_domain(name)
