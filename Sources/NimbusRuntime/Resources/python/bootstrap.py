@@ -26,7 +26,6 @@ import base64
 import datetime
 import decimal
 import http
-import http.server
 import importlib
 import importlib.machinery
 import importlib.util
@@ -955,13 +954,102 @@ class _BadRequest(Exception):
     pass
 
 
-class RuntimeRequestHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FCRUNTIME/1.0"
-    sys_version = ""
+class _Headers(object):
+    """A request's headers: case-insensitive lookup of the first value, and every pair in order."""
 
-    def log_message(self, format, *args):  # no access log in the function's logs
-        pass
+    __slots__ = ("_pairs", "_first")
+
+    def __init__(self, pairs):
+        self._pairs = pairs
+        first = {}
+        for name, value in pairs:
+            first.setdefault(name.lower(), value)
+        self._first = first
+
+    def get(self, name, default=None):
+        return self._first.get(name.lower(), default)
+
+    def __getitem__(self, name):
+        return self._first.get(name.lower())
+
+    def __contains__(self, name):
+        return name.lower() in self._first
+
+    def items(self):
+        return list(self._pairs)
+
+    def get_all(self, name, failobj=None):
+        wanted = name.lower()
+        found = [value for key, value in self._pairs if key.lower() == wanted]
+        return found or failobj
+
+
+MAX_HEADERS = 100
+
+
+class RuntimeRequestHandler(socketserver.StreamRequestHandler):
+    """HTTP/1.1 with keep-alive, read by hand: http.server (and the http.client, email and ssl
+    modules it imports) cost more than half of this shim's start-up, paid by every instance."""
+
+    def handle(self):
+        self.close_connection = True
+        self.handle_one_request()
+        while not self.close_connection:
+            self.handle_one_request()
+
+    def parse_request(self):
+        """The request line and headers, read as http.server reads them; False once an error is sent."""
+        self.command = None
+        self.close_connection = True
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        if len(words) != 3 or not words[2].startswith("HTTP/"):
+            self.send_error(http.HTTPStatus.BAD_REQUEST, "Bad request syntax (%r)" % requestline)
+            return False
+        command, path, version = words
+        try:
+            major, minor = (int(part) for part in version[5:].split(".", 1))
+        except ValueError:
+            self.send_error(http.HTTPStatus.BAD_REQUEST, "Bad request version (%r)" % version)
+            return False
+        if major != 1:
+            self.send_error(http.HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "Invalid HTTP version (%s)" % version)
+            return False
+        self.command, self.path = command, path
+        pairs = []
+        while True:
+            line = self.rfile.readline(65537)
+            if len(line) > 65536:
+                self.send_error(http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(pairs) >= MAX_HEADERS:
+                self.send_error(http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+                return False
+            name, colon, value = str(line, "iso-8859-1").partition(":")
+            if colon:
+                pairs.append((name.strip(), value.strip()))
+        self.headers = _Headers(pairs)
+        connection = (self.headers.get("connection") or "").lower()
+        if "close" in connection:
+            self.close_connection = True
+        elif minor >= 1 or "keep-alive" in connection:
+            self.close_connection = False
+        if minor >= 1 and (self.headers.get("expect") or "").lower() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return True
+
+    def send_error(self, code, message=None):
+        self.close_connection = True
+        reason = _status_phrase(code)
+        body = (message or reason).encode("latin-1", "replace")
+        head = "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % (
+            int(code), reason, len(body))
+        try:
+            self.wfile.write(head.encode("latin-1") + body)
+        except OSError:
+            pass
 
     def handle_one_request(self):
         try:
@@ -1063,7 +1151,14 @@ def _header_text(value):
         return text.encode("utf-8").decode("latin-1")
 
 
-class RuntimeServer(http.server.ThreadingHTTPServer):
+def _status_phrase(code):
+    try:
+        return http.HTTPStatus(int(code)).phrase
+    except ValueError:
+        return "Unknown"
+
+
+class RuntimeServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
