@@ -55,8 +55,9 @@ actor Instance {
         self.onExit = onExit
     }
 
-    /// Launches the program, waits until it listens, then runs the initializer once.
-    func start(requestId: String) async throws(InstanceStartFailure) {
+    /// Launches the program and waits until it listens; returns when the launch began. The supervisor
+    /// then runs the initializer (`initialize`), once the next start may go.
+    func launch() async throws(InstanceStartFailure) -> Date {
         let began = Date()
         do {
             port = try PortAllocator.freePort()
@@ -91,7 +92,7 @@ actor Instance {
             stopProcessTree()
             throw .platform(NimbusError(.instanceExited, "the instance failed to start: \(error)"))
         }
-        try await initialize(requestId: requestId, mode: "spawn", began: began)
+        return began
     }
 
     /// The last step of every start: the initializer (once), then the cold-start record.

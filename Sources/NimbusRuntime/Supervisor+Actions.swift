@@ -55,7 +55,21 @@ extension Supervisor {
                         configuration: configuration, http: http, logs: logs, logger: logger, onExit: onExit)
                     self.register(instance, id, key: key)
                     await instance.setStartReason(reason)
-                    try await instance.start(requestId: requestId)
+                    // A process of its own, started a few at a time (SpawnGate); the initializer runs after.
+                    await self.waitForSpawnTurn()
+                    let began: Date
+                    do {
+                        guard !self.shuttingDown else {
+                            throw InstanceStartFailure.platform(
+                                NimbusError(.resourceExhausted, "Nimbus is shutting down"))
+                        }
+                        began = try await instance.launch()
+                        self.spawnEnded()
+                    } catch {
+                        self.spawnEnded()
+                        throw error
+                    }
+                    try await instance.initialize(requestId: requestId, mode: "spawn", began: began)
                     self.instanceReady(id, key: key, target: await instance.warmTarget())
                 }
             } catch let failure as InstanceStartFailure {
@@ -65,6 +79,19 @@ extension Supervisor {
                     id, key: key, failure: .platform(NimbusError(.instanceExited, "the instance failed to start")))
             }
         }
+    }
+
+    /// Waits until fewer than the configured number of processes are starting.
+    func waitForSpawnTurn() async {
+        let ticket = nextSpawnTicket
+        nextSpawnTicket += 1
+        guard !spawnGate.enter(ticket) else { return }
+        await withCheckedContinuation { spawnTurns[ticket] = $0 }
+    }
+
+    /// A process started (or failed to): the next waiting start goes.
+    func spawnEnded() {
+        if let next = spawnGate.leave() { spawnTurns.removeValue(forKey: next)?.resume() }
     }
 
     /// Why a new instance is needed, for its cold-start record.
@@ -150,6 +177,7 @@ extension Supervisor {
             waiter.resume(throwing: NimbusError(.resourceExhausted, "Nimbus is shutting down"))
         }
         waiters = [:]
+        for ticket in spawnGate.drain() { spawnTurns.removeValue(forKey: ticket)?.resume() }
         await standbys?.stopAll()
         await withTaskGroup(of: Void.self) { group in
             for instance in stopping { group.addTask { await instance.stop() } }

@@ -59,6 +59,10 @@ package actor Supervisor: Service {
     /// Calls waiting for an instance; resumed with the instance and its id in the pool.
     var waiters: [InstancePool.CallID: CheckedContinuation<(InstancePool.InstanceID, Instance), any Error>] = [:]
     var nextCall = 1
+    /// Processes starting at once, and the starts waiting their turn.
+    var spawnGate: SpawnGate
+    var spawnTurns: [Int: CheckedContinuation<Void, Never>] = [:]
+    var nextSpawnTicket = 0
     var shuttingDown = false
     /// Functions that have had instances, to tell a redeploy from a first call.
     var seenFunctions: Set<String> = []
@@ -76,6 +80,7 @@ package actor Supervisor: Service {
         self.logs = logs
         self.logger = logger
         self.http = Self.instanceClient
+        self.spawnGate = SpawnGate(limit: configuration.spawnConcurrency)
         if let sandbox = configuration.sandbox, let slots = configuration.slotsDirectory,
             configuration.standbysPerRuntime > 0
         {

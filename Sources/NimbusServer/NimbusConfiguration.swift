@@ -23,6 +23,7 @@ import NimbusRuntime
 /// | `instance.max` | `NIMBUS_INSTANCE_MAX` | `100` (all functions together) |
 /// | `instance.standby` | `NIMBUS_INSTANCE_STANDBY` | `2` (per runtime; 0 disables) |
 /// | `instance.queue.timeout` | `NIMBUS_INSTANCE_QUEUE_TIMEOUT` | `30` (seconds a call waits, then 429) |
+/// | `instance.start.concurrency` | `NIMBUS_INSTANCE_START_CONCURRENCY` | the cores, at least 2 (instance processes starting at once) |
 /// | `sandbox` | `NIMBUS_SANDBOX` | `on` (`off` runs instances unsandboxed) |
 /// | `bwrap` | `NIMBUS_BWRAP` | `/usr/bin/bwrap` |
 /// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
@@ -84,6 +85,7 @@ package struct NimbusConfiguration: Sendable {
         runtime.maximumInstances = config.int(forKey: "instance.max", default: runtime.maximumInstances)
         runtime.standbysPerRuntime = config.int(forKey: "instance.standby", default: runtime.standbysPerRuntime)
         runtime.queueTimeout = config.double(forKey: "instance.queue.timeout", default: runtime.queueTimeout)
+        runtime.spawnConcurrency = config.int(forKey: "instance.start.concurrency", default: runtime.spawnConcurrency)
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
         metering = config.string(forKey: "metering", default: "on").lowercased() != "off"

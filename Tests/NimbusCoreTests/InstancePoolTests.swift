@@ -140,3 +140,29 @@ import Testing
         #expect(pool.update(limits: .init(concurrency: 1, maximumInstances: 3)) == [.start(3)])
     }
 }
+
+@Suite struct SpawnGateTests {
+    @Test func startsPastTheLimitWaitTheirTurnInOrder() {
+        var gate = SpawnGate(limit: 2)
+        let entered = [1, 2, 3, 4].map { gate.enter($0) }
+        #expect(entered == [true, true, false, false], "two are starting: the rest wait")
+        #expect(gate.waitingCount == 2 && gate.running == 2)
+        let next = gate.leave()
+        #expect(next == 3, "a finished start hands its place to the oldest waiting")
+        #expect(gate.running == 2)
+        let after = [gate.leave(), gate.leave(), gate.leave()]
+        #expect(after == [4, nil, nil])
+        #expect(gate.running == 0)
+        let again = gate.enter(5)
+        #expect(again, "free again")
+    }
+
+    @Test func shutdownReleasesEveryWaitingStart() {
+        var gate = SpawnGate(limit: 1)
+        _ = [1, 2, 3].map { gate.enter($0) }
+        let drained = gate.drain()
+        #expect(drained == [2, 3])
+        #expect(gate.waitingCount == 0)
+        #expect(SpawnGate(limit: 0).limit == 1, "at least one start at a time")
+    }
+}
