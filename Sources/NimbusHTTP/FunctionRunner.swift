@@ -49,11 +49,23 @@ package struct FunctionRunner: Sendable {
     }
 
     /// The resolution when it is cached, without waiting: the warm lane's lookup on an event loop.
+    ///
+    /// For an alias, only when every version it can send calls to is cached: the call's version is
+    /// drawn once, here or (when this returns nil) by the router. Drawing here and then handing the
+    /// call to the router, which draws again, would send a canary far fewer calls than its weight.
     func cachedResolution(service: String, qualifier: String, function: String) -> Resolution? {
-        // Only an alias draws a number (a system call each on Linux).
-        let random = qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber) ? 0 : Double.random(in: 0..<1)
-        guard let version = cachedVersion(of: qualifier, service: service, random: random) else { return nil }
-        return cache.get("\(service)\u{0}\(qualifier)\u{0}\(version)\u{0}\(function)", generation: changes.current)
+        let generation = changes.current
+        let key = { (version: String) in "\(service)\u{0}\(qualifier)\u{0}\(version)\u{0}\(function)" }
+        if qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber) {
+            return cache.get(key(qualifier), generation: generation)
+        }
+        guard let spec = aliases.get("\(service)\u{0}\(qualifier)", generation: generation) else { return nil }
+        var resolutions: [String: Resolution] = [:]
+        for version in [spec.versionId] + spec.additionalVersionWeight.keys {
+            guard let resolution = cache.get(key(version), generation: generation) else { return nil }
+            resolutions[version] = resolution
+        }
+        return resolutions[spec.pick(.random(in: 0..<1))]
     }
 
     /// `random` picks an alias's version (a canary split); the default draws a fresh number per call.

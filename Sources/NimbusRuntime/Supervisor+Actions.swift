@@ -56,7 +56,7 @@ extension Supervisor {
                     self.register(instance, id, key: key)
                     await instance.setStartReason(reason)
                     // A process of its own, started a few at a time (SpawnGate); the initializer runs after.
-                    await self.waitForSpawnTurn()
+                    let turn = await self.waitForSpawnTurn()
                     let began: Date
                     do {
                         guard !self.shuttingDown else {
@@ -64,9 +64,9 @@ extension Supervisor {
                                 NimbusError(.resourceExhausted, "Nimbus is shutting down"))
                         }
                         began = try await instance.launch()
-                        self.spawnEnded()
+                        self.spawnEnded(turn)
                     } catch {
-                        self.spawnEnded()
+                        self.spawnEnded(turn)
                         throw error
                     }
                     try await instance.initialize(requestId: requestId, mode: "spawn", began: began)
@@ -81,16 +81,26 @@ extension Supervisor {
         }
     }
 
-    /// Waits until fewer than the configured number of processes are starting.
-    func waitForSpawnTurn() async {
+    /// Waits until fewer than the configured number of processes are starting; returns the turn to end.
+    /// A turn ends by itself after `spawnTurnLimit`: a program that never listens (it waits for its
+    /// 60 s start deadline) must not hold back every other function's starts.
+    func waitForSpawnTurn() async -> Int {
         let ticket = nextSpawnTicket
         nextSpawnTicket += 1
-        guard !spawnGate.enter(ticket) else { return }
-        await withCheckedContinuation { spawnTurns[ticket] = $0 }
+        if !spawnGate.enter(ticket) {
+            await withCheckedContinuation { spawnTurns[ticket] = $0 }
+        }
+        spawnHolders.insert(ticket)
+        Task {
+            try? await Task.sleep(for: Self.spawnTurnLimit)
+            self.spawnEnded(ticket)
+        }
+        return ticket
     }
 
-    /// A process started (or failed to): the next waiting start goes.
-    func spawnEnded() {
+    /// A process started (or failed to, or took too long): the next waiting start goes.
+    func spawnEnded(_ ticket: Int) {
+        guard spawnHolders.remove(ticket) != nil else { return }
         if let next = spawnGate.leave() { spawnTurns.removeValue(forKey: next)?.resume() }
     }
 

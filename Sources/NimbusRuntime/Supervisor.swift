@@ -62,7 +62,9 @@ package actor Supervisor: Service {
     /// Processes starting at once, and the starts waiting their turn.
     var spawnGate: SpawnGate
     var spawnTurns: [Int: CheckedContinuation<Void, Never>] = [:]
+    var spawnHolders: Set<Int> = []
     var nextSpawnTicket = 0
+    static let spawnTurnLimit: Duration = .seconds(1)
     var shuttingDown = false
     /// Functions that have had instances, to tell a redeploy from a first call.
     var seenFunctions: Set<String> = []
