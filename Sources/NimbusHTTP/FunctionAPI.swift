@@ -12,14 +12,17 @@ package struct FunctionAPI: Sendable {
     let events: AsyncDispatcher
     let eventStore: any AsyncEventStore
     let httpsPort: Int?
+    /// Whether the warm lane sits in front of the router (it may then hand over an alias draw).
+    let warmLane: Bool
     /// Shared by the custom-domain middleware and the warm lane (one cache).
     let domains: DomainTable
 
     package init(
         runner: FunctionRunner, authenticator: RequestAuthenticator, events: AsyncDispatcher,
-        eventStore: any AsyncEventStore, httpsPort: Int? = nil
+        eventStore: any AsyncEventStore, httpsPort: Int? = nil, warmLane: Bool = false
     ) {
         self.httpsPort = httpsPort
+        self.warmLane = warmLane
         self.runner = runner
         self.authenticator = authenticator
         self.events = events
@@ -33,7 +36,7 @@ package struct FunctionAPI: Sendable {
             runner: runner, domains: domains, redirectsPlainHTTP: !secure && httpsPort != nil, metrics: metrics)
     }
 
-    var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator) }
+    var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator, honorsLaneDraw: warmLane) }
 
     /// Bare-path requests naming a function in `x-fc-invocation-target` go to it before any route.
     package func addMiddleware(to router: Router<NimbusRequestContext>) {

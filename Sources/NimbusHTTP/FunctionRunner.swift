@@ -53,7 +53,7 @@ package struct FunctionRunner: Sendable {
     /// For an alias, only when every version it can send calls to is cached: the call's version is
     /// drawn once, here or (when this returns nil) by the router. Drawing here and then handing the
     /// call to the router, which draws again, would send a canary far fewer calls than its weight.
-    func cachedResolution(service: String, qualifier: String, function: String) -> Resolution? {
+    func cachedResolution(service: String, qualifier: String, function: String, random: Double) -> Resolution? {
         let generation = changes.current
         let key = { (version: String) in "\(service)\u{0}\(qualifier)\u{0}\(version)\u{0}\(function)" }
         if qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber) {
@@ -65,7 +65,7 @@ package struct FunctionRunner: Sendable {
             guard let resolution = cache.get(key(version), generation: generation) else { return nil }
             resolutions[version] = resolution
         }
-        return resolutions[spec.pick(.random(in: 0..<1))]
+        return resolutions[spec.pick(random)]
     }
 
     /// `random` picks an alias's version (a canary split); the default draws a fresh number per call.

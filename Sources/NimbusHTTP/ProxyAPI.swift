@@ -14,6 +14,9 @@ struct ProxyAPI: Sendable {
 
     let runner: FunctionRunner
     let authenticator: RequestAuthenticator
+    /// The warm lane strips `x-nimbus-lane-draw` from every client request, so its value can be
+    /// trusted only when the lane is on.
+    var honorsLaneDraw = false
 
     func register(on router: Router<NimbusRequestContext>) {
         for method in Self.methods {
@@ -46,7 +49,11 @@ struct ProxyAPI: Sendable {
         async throws -> Response
     {
         let (service, qualifier) = ManagementAPI.qualified(segment)
-        let resolution = try await runner.resolve(service: service, qualifier: qualifier, function: function)
+        // An alias's version is drawn once per call: by the lane when it drew and then handed the call over.
+        let draw = honorsLaneDraw ? request.headers[WarmLane.drawHeader].flatMap(Double.init) : nil
+        let resolution = try await runner.resolve(
+            service: service, qualifier: qualifier, function: function,
+            random: draw.map { min(max($0, 0), 1) } ?? .random(in: 0..<1))
         let deployment = resolution.deployment
         guard resolution.httpTrigger != nil else {
             throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")
@@ -66,7 +73,9 @@ struct ProxyAPI: Sendable {
             kind: .http(
                 HTTPCall(
                     method: request.method.rawValue, requestURI: request.uri.description, functionPath: functionPath,
-                    headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body,
+                    headers: request.headers.filter { $0.name != WarmLane.drawHeader }.map {
+                        ($0.name.rawName, $0.value)
+                    }, body: body,
                     clientIP: context.clientIP, host: request.head.authority ?? "")),
             wantsLogTail: false)
         let reply = try await runner.run(deployment, call, trigger: .http)

@@ -21,6 +21,8 @@ package struct WarmLane: Sendable {
     /// Bodies up to this size are collected on the lane; larger ones go to the router.
     static let bodyLimit = 1 << 20
     static let prefix = "/2016-08-15/proxy/"
+    /// The alias draw of a call the lane hands to the router (see ``ProxyAPI``): removed from every client request.
+    static let drawHeader = HTTPField.Name("x-nimbus-lane-draw")!
 
     init(runner: FunctionRunner, domains: DomainTable, redirectsPlainHTTP: Bool, metrics: any MetricsFactory) {
         self.runner = runner
@@ -37,6 +39,16 @@ package struct WarmLane: Sendable {
         var resolution: FunctionRunner.Resolution
         var requestURI: String
         var functionPath: String
+        /// The number that picked an alias's version; the router reuses it if the call goes there.
+        var draw: Double?
+    }
+
+    /// The head the router gets: a client's own draw header removed, the lane's draw added if it made one.
+    static func forRouter(_ request: HTTPRequest, draw: Double?) -> HTTPRequest {
+        guard draw != nil || request.headerFields[drawHeader] != nil else { return request }
+        var request = request
+        request.headerFields[drawHeader] = draw.map { String($0) }
+        return request
     }
 
     /// Decides from the head alone; nil sends the request to the router.
@@ -70,12 +82,15 @@ package struct WarmLane: Sendable {
             functionPath = parts.count == 3 ? "/" + parts[2] : "/"
         }
         let (service, qualifier) = ManagementAPI.qualified(segment)
+        let isVersion = qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber)
+        let draw = isVersion ? nil : Double.random(in: 0..<1)
         guard
-            let resolution = runner.cachedResolution(service: service, qualifier: qualifier, function: function),
+            let resolution = runner.cachedResolution(
+                service: service, qualifier: qualifier, function: function, random: draw ?? 0),
             resolution.httpTrigger != nil, resolution.isAnonymous,
             resolution.httpMethods.contains(request.method.rawValue)
         else { return nil }
-        return Plan(resolution: resolution, requestURI: uri, functionPath: functionPath)
+        return Plan(resolution: resolution, requestURI: uri, functionPath: functionPath, draw: draw)
     }
 
     /// Runs the call on a warm instance; nil (nothing claimed, nothing sent) when none has a free slot.
@@ -87,7 +102,10 @@ package struct WarmLane: Sendable {
         let requestId = RequestID.make()
         let http = HTTPCall(
             method: request.method.rawValue, requestURI: plan.requestURI, functionPath: plan.functionPath,
-            headers: request.headerFields.map { ($0.name.canonicalName, $0.value) }, body: body, clientIP: clientIP,
+            headers: request.headerFields.filter { $0.name != Self.drawHeader }.map {
+                ($0.name.canonicalName, $0.value)
+            },
+            body: body, clientIP: clientIP,
             host: request.authority ?? "")
         let meter = runner.beginMetering(deployment)
         calls.increment()

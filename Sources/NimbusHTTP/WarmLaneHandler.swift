@@ -52,12 +52,12 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if unanswered == 0, let plan = lane.plan(for: request) {
                 state = .collecting(request, plan, context.channel.allocator.buffer(capacity: 0))
             } else {
-                route([part], context: context)
+                route([.head(WarmLane.forRouter(request, draw: nil))], context: context)
             }
         case (.collecting(let request, let plan, var body), .body(var chunk)):
             body.writeBuffer(&chunk)
             if body.readableBytes > WarmLane.bodyLimit {
-                route([.head(request), .body(body)], context: context)
+                route([.head(WarmLane.forRouter(request, draw: plan.draw)), .body(body)], context: context)
             } else {
                 state = .collecting(request, plan, body)
             }
@@ -65,7 +65,7 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let ip = clientIP ?? context.channel.remoteAddress?.ipAddress ?? ""
             clientIP = ip
             guard let answer = lane.start(plan, request, body: body, clientIP: ip, on: context.eventLoop) else {
-                route([.head(request), .body(body), part], context: context)
+                route([.head(WarmLane.forRouter(request, draw: plan.draw)), .body(body), part], context: context)
                 return
             }
             state = .answering

@@ -69,7 +69,7 @@ package enum NimbusServer {
             store: database, dispatcher: dispatcher, generation: { changes.current }, logger: logger)
         let functions = FunctionAPI(
             runner: runner, authenticator: authenticator, events: dispatcher, eventStore: database,
-            httpsPort: configuration.httpsPort)
+            httpsPort: configuration.httpsPort, warmLane: configuration.warmLane)
 
         // Middleware applies to the routes added after it, so all of it comes first.
         let router = Router(context: NimbusRequestContext.self)
