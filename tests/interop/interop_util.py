@@ -77,6 +77,15 @@ def write_zip(path, files, compression=zipfile.ZIP_DEFLATED):
     return str(path)
 
 
+def bootstrap_zip(path, program):
+    """A custom-runtime code package: `program` as an executable `bootstrap`; returns the path as a string."""
+    with zipfile.ZipFile(str(path), 'w') as zf:
+        info = zipfile.ZipInfo('bootstrap')
+        info.external_attr = 0o755 << 16
+        zf.writestr(info, program)
+    return str(path)
+
+
 def write_zero_bomb(path, uncompressed_bytes, chunk=1 << 20):
     """Stream `uncompressed_bytes` zeros into a single deflated entry without holding them in memory."""
     zeros = bytes(chunk)

@@ -6,7 +6,7 @@ import threading
 import fc2
 import pytest
 
-from interop_util import unique
+from interop_util import bootstrap_zip, unique
 
 NODE_SRC = r'''
 exports.handler = (event, context, callback) => {
@@ -55,13 +55,7 @@ ThreadingHTTPServer(('0.0.0.0', int(os.environ['FC_SERVER_PORT'])), Handler).ser
 
 
 def custom_zip(tmp_path):
-    import zipfile
-    path = tmp_path / 'custom.zip'
-    with zipfile.ZipFile(str(path), 'w') as zf:
-        info = zipfile.ZipInfo('bootstrap')
-        info.external_attr = 0o755 << 16
-        zf.writestr(info, CUSTOM_APP)
-    return str(path)
+    return bootstrap_zip(tmp_path / 'custom.zip', CUSTOM_APP)
 
 
 @pytest.fixture

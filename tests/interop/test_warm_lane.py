@@ -2,18 +2,15 @@
 router's answers (headers, body, errors, logs, metering), and a second server with
 NIMBUS_WARM_LANE=off is the reference they are compared with."""
 
-import base64
-import json
 import re
 import socket
 import threading
 import time
-import zipfile
 
 import pytest
 import requests
 
-from interop_util import function_logs, raw_request, start_server, unique
+from interop_util import bootstrap_zip, function_logs, raw_request, start_server, unique
 
 import fc2
 
@@ -58,17 +55,8 @@ ThreadingHTTPServer(('0.0.0.0', int(os.environ['FC_SERVER_PORT'])), Handler).ser
 VARYING = {'date', 'x-fc-request-id', 'x-nimbus-cost', 'content-length'}
 
 
-def _zip(tmp_path):
-    path = tmp_path / 'lane.zip'
-    with zipfile.ZipFile(str(path), 'w') as zf:
-        info = zipfile.ZipInfo('bootstrap')
-        info.external_attr = 0o755 << 16
-        zf.writestr(info, APP)
-    return str(path)
-
-
 def _deploy(client, tmp_path, service, fn, auth='anonymous'):
-    client.create_function(service, fn, 'custom', 'index.handler', codeZipFile=_zip(tmp_path), timeout=2,
+    client.create_function(service, fn, 'custom', 'index.handler', codeZipFile=bootstrap_zip(tmp_path / 'lane.zip', APP), timeout=2,
                            instanceConcurrency=4)
     client.create_trigger(service, fn, 'web', 'http', {'authType': auth, 'methods': ['GET', 'POST']}, None, None)
 
