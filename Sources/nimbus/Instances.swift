@@ -12,8 +12,7 @@ struct Instances: AsyncParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() async throws {
-        let parts = function.split(separator: "/").map(String.init)
-        guard parts.count == 2 else { throw ValidationError("give the function as SERVICE/FUNCTION") }
+        let parts = try Listing.serviceAndFunction(function)
         let reply = try await connection.client().send(
             "GET", "/2016-08-15/services/\(parts[0])/functions/\(parts[1])/instances")
         guard reply.status == 200 else { throw ValidationError(String(decoding: reply.body, as: UTF8.self)) }

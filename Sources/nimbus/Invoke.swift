@@ -35,8 +35,7 @@ struct Invoke: AsyncParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() async throws {
-        let parts = function.split(separator: "/").map(String.init)
-        guard parts.count == 2 else { throw ValidationError("give the function as SERVICE/FUNCTION") }
+        let parts = try Listing.serviceAndFunction(function)
         var event = Data(payload?.utf8 ?? "".utf8)
         if let file {
             event =

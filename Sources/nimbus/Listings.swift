@@ -59,8 +59,7 @@ struct Triggers: AsyncParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() async throws {
-        let parts = function.split(separator: "/").map(String.init)
-        guard parts.count == 2 else { throw ValidationError("give the function as SERVICE/FUNCTION") }
+        let parts = try Listing.serviceAndFunction(function)
         let items = try await Listing.all(
             connection.client(), "/2016-08-15/services/\(parts[0])/functions/\(parts[1])/triggers", key: "triggers")
         Listing.table(
@@ -114,6 +113,13 @@ struct Remove: AsyncParsableCommand {
 }
 
 enum Listing {
+    /// `SERVICE/FUNCTION`, as the commands name a function: the two names.
+    static func serviceAndFunction(_ text: String) throws -> [String] {
+        let parts = text.split(separator: "/").map(String.init)
+        guard parts.count == 2 else { throw ValidationError("give the function as SERVICE/FUNCTION") }
+        return parts
+    }
+
     /// Every page of a listing.
     static func all(_ client: FCClient, _ path: String, key: String) async throws -> [JSONValue] {
         var items: [JSONValue] = []

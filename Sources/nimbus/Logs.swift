@@ -23,8 +23,7 @@ struct Logs: AsyncParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() async throws {
-        let parts = function.split(separator: "/").map(String.init)
-        guard parts.count == 2 else { throw ValidationError("give the function as SERVICE/FUNCTION") }
+        let parts = try Listing.serviceAndFunction(function)
         let client = try connection.client()
         var cursor = try since.map(Self.parseAge).map { Date().addingTimeInterval(-$0) }
         repeat {
