@@ -28,29 +28,19 @@ extension Instance {
                 instanceId: id)
         case .timedOut:
             stopProcessTree()
-            reply = failure(InvocationMessages.timedOut(after: timeout, maxMemoryMB: memory))
-            reply.instanceDied = true
-            reply.failure = .timeout
+            reply = ended(by: .timeout, timeout: timeout, duration: duration, memory: memory)
         case .failed:
             let kills = cgroup?.oomKills() ?? 0
             let outOfMemory = kills > knownOOMKills
             knownOOMKills = kills
             stopProcessTree()
-            let limit = contract.function.spec.memorySize ?? 128
-            reply = failure(
-                outOfMemory
-                    ? InvocationMessages.outOfMemory(limitMB: limit, maxMemoryMB: memory)
-                    : InvocationMessages.exitedUnexpectedly(durationMs: Int(duration * 1000), maxMemoryMB: memory))
-            reply.instanceDied = true
-            reply.failure = outOfMemory ? .outOfMemory : .crash
+            reply = ended(by: outOfMemory ? .outOfMemory : .crash, timeout: timeout, duration: duration, memory: memory)
         }
         reply.duration = duration
         reply.maxMemoryMB = memory
         let failed = reply.errorType != nil
         if isCustomRuntime {
-            await route(
-                "FC Invoke End RequestId: \(requestId)" + (failed ? ", Error: Unhandled function error" : ""),
-                requestId: requestId)
+            await route(InstanceReply.invokeEndLine(requestId, failed: failed), requestId: requestId)
         } else if wantsTail, case .reply = outcome {
             await waitForEndLine(requestId)
         }
@@ -58,8 +48,12 @@ extension Instance {
         return reply
     }
 
-    private func failure(_ message: String) -> InstanceReply {
-        InstanceReply.platformFailure(message, instanceId: id)
+    private func ended(by failure: InstanceReply.Failure, timeout: Int, duration: TimeInterval, memory: Double)
+        -> InstanceReply
+    {
+        InstanceReply.ended(
+            by: failure, timeout: timeout, memoryLimitMB: contract.function.spec.memorySize ?? 128, duration: duration,
+            maxMemoryMB: memory, instanceId: id)
     }
 
     enum Outcome: Sendable {

@@ -187,7 +187,7 @@ actor Instance {
             request.headers.replaceOrAdd(name: name, value: value)
         }
         beginCall(call.requestId, wantsTail: call.wantsLogTail)
-        if isCustomRuntime { await route("FC Invoke Start RequestId: \(call.requestId)", requestId: call.requestId) }
+        if isCustomRuntime { await route(InstanceReply.invokeStartLine(call.requestId), requestId: call.requestId) }
         var isHTTP = false
         if case .http = call.kind { isHTTP = true }
         var reply = await exchange(

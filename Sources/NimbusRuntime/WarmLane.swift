@@ -82,7 +82,7 @@ extension Supervisor {
             version: .http1_1, method: HTTPMethod(rawValue: http.method), uri: http.requestURI, headers: headers)
 
         target.ledger.laneCallBegan(requestId)
-        if target.isCustomRuntime { log(target, "FC Invoke Start RequestId: \(requestId)", requestId) }
+        if target.isCustomRuntime { log(target, InstanceReply.invokeStartLine(requestId), requestId) }
         let began = Date()
         let result = loop.makePromise(of: InstanceReply.self)
         let finished = NIOLoopBoundBox(false, eventLoop: loop)
@@ -91,12 +91,7 @@ extension Supervisor {
             finished.value = true
             target.process?.killNow()
             target.cgroup?.killAll()
-            var reply = InstanceReply.platformFailure(
-                InvocationMessages.timedOut(after: timeout, maxMemoryMB: Self.peakMemoryMB(target)),
-                instanceId: target.instanceId)
-            reply.failure = .timeout
-            reply.instanceDied = true
-            result.succeed(reply)
+            result.succeed(Self.ended(target, by: .timeout, timeout: timeout, began: began))
         }
         UpstreamConnections.shared.exchange(
             instance: target.instanceId, port: target.port, head: head, body: http.body,
@@ -123,17 +118,8 @@ extension Supervisor {
                 let outOfMemory = (target.cgroup?.oomKills() ?? 0) > 0
                 target.process?.killNow()
                 target.cgroup?.killAll()
-                let memory = Self.peakMemoryMB(target)
-                let limit = target.contract.function.spec.memorySize ?? 128
-                var reply = InstanceReply.platformFailure(
-                    outOfMemory
-                        ? InvocationMessages.outOfMemory(limitMB: limit, maxMemoryMB: memory)
-                        : InvocationMessages.exitedUnexpectedly(
-                            durationMs: Int(Date().timeIntervalSince(began) * 1000), maxMemoryMB: memory),
-                    instanceId: target.instanceId)
-                reply.failure = outOfMemory ? .outOfMemory : .crash
-                reply.instanceDied = true
-                result.succeed(reply)
+                result.succeed(
+                    Self.ended(target, by: outOfMemory ? .outOfMemory : .crash, timeout: timeout, began: began))
             }
         }
         return result.futureResult.map { reply in
@@ -143,8 +129,7 @@ extension Supervisor {
             reply.coldStart = target.ledger.takeColdStart()
             target.ledger.callEnded(requestId, lane: true)
             if target.isCustomRuntime {
-                let failed = reply.errorType != nil ? ", Error: Unhandled function error" : ""
-                self.log(target, "FC Invoke End RequestId: \(requestId)\(failed)", requestId)
+                self.log(target, InstanceReply.invokeEndLine(requestId, failed: reply.errorType != nil), requestId)
             }
             if let cold = reply.coldStart {
                 self.log(target, "FC Cold Start RequestId: \(requestId) \(cold.header)", requestId)
@@ -169,6 +154,14 @@ extension Supervisor {
         target.logs.post(
             [LogLine(time: Date(), requestId: requestId, instanceId: target.instanceId, text: text)],
             service: target.contract.service.name, function: target.contract.function.name)
+    }
+
+    private static func ended(_ target: WarmTarget, by failure: InstanceReply.Failure, timeout: Int, began: Date)
+        -> InstanceReply
+    {
+        InstanceReply.ended(
+            by: failure, timeout: timeout, memoryLimitMB: target.contract.function.spec.memorySize ?? 128,
+            duration: Date().timeIntervalSince(began), maxMemoryMB: peakMemoryMB(target), instanceId: target.instanceId)
     }
 
     private static func peakMemoryMB(_ target: WarmTarget) -> Double {
