@@ -175,6 +175,8 @@ final class GenerationCache<Value: Sendable>: Sendable {
 
     func set(_ key: String, _ value: Value, generation: UInt64) {
         state.withLock { state in
+            // A read that began before a newer write is dropped: it must not empty the newer entries.
+            guard generation >= state.generation else { return }
             if state.generation != generation {
                 state = (generation, [:])
             }
