@@ -18,12 +18,16 @@ SHOTS = Path(os.environ.get('NIMBUS_SCREENSHOTS', Path(__file__).resolve().paren
 
 webdriver = pytest.importorskip('selenium.webdriver')
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException, StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 # The page swaps its main part every 5 s (live refresh) and clicks navigate: an element found a moment
 # ago may be gone. Reads retry instead of failing on that.
-TRANSIENT = (NoSuchElementException, StaleElementReferenceException)
+# Chromium 156 also reports a node detached by a navigation as a generic WebDriverException ("Node with
+# given id does not belong to the document"), not as a stale element; the waits still need their
+# condition to come true, so a real failure still fails (after 15 s).
+TRANSIENT = (NoSuchElementException, StaleElementReferenceException, WebDriverException)
 
 
 def click(driver, by, selector):
