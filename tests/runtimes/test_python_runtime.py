@@ -185,7 +185,7 @@ class PyRuntime:
         self.code_dir = str(code_dir)
         self.port = _free_port()
         if standby:
-            env = standby_env(self.port, self.code_dir)
+            env = dict(standby_env(self.port, self.code_dir), **(extra_env or {}))
         else:
             env = function_env(self.port, self.code_dir, extra_env)
         began = time.monotonic()
@@ -866,9 +866,10 @@ def start_standby(tmp_path_factory):
 
     def start():
         base = tmp_path_factory.mktemp("standby")
-        (base / "code").mkdir()
-        (base / "cwd").mkdir()
-        runtime = PyRuntime(base / "code", standby=True, cwd=base / "cwd")
+        for folder in ("code", "cwd", "tmp"):
+            (base / folder).mkdir()
+        runtime = PyRuntime(base / "code", {"TMPDIR": str(base / "tmp")}, standby=True, cwd=base / "cwd")
+        runtime.tmp_dir = base / "tmp"
         started.append(runtime)
         return runtime
 
@@ -923,6 +924,7 @@ def test_standby_unassigned_calls_get_503(start_standby):
     runtime = start_standby()
     runtime.wait_for_line("FunctionCompute python3 runtime inited.")
     assert os.listdir(runtime.code_dir) == []
+    assert os.listdir(runtime.tmp_dir) == []  # the warm-up module it ran before listening is gone
     conn = runtime.connection()
     try:  # one keep-alive connection for all of them
         assert_not_assigned(send(conn, "POST", "/invoke", fc_headers(new_request_id(), "/invoke"), b"x"))
@@ -1092,7 +1094,7 @@ def test_standby_matches_a_normal_start(start_standby, tmp_path):
         resp, _ = standby.assign(function_env(standby.port, standby.code_dir, overrides))
         assert resp.status == 200
         states = [runtime.invoke("index.process_state").json() for runtime in (normal, standby)]
-        assert states[0] == states[1]
+        assert states[0] == states[1]  # also sys.modules: the standby's warm-up left no module behind
         assert states[0]["sys_path"][0] == standby.code_dir
         assert str(extra) in states[0]["sys_path"]
         assert states[0]["log_level"] == 30 and states[0]["dont_write_bytecode"] is True

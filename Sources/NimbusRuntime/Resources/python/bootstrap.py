@@ -1341,7 +1341,67 @@ def _start_standby():
     _standby_code_path = os.environ.get("FC_FUNC_CODE_PATH")
     _standby_start_tz = os.environ.get("TZ")
     _setup_logging(logging.INFO)  # the level is set at assignment
+    _warm_up()
     return _int_or(_standby_port_text, 9000)
+
+
+# A throwaway module with the constructs handlers are made of. CPython's first compile() in a
+# process costs several times the next one (the parser and compiler set themselves up), and a
+# function's code is compiled at its first call: a standby pays that before it listens.
+_WARM_UP_SOURCE = """
+import json
+import os
+
+
+class Greeter:
+    def __init__(self, name="warm", *names, **options):
+        self.names = [name, *names]
+        self.options = dict(options)
+
+    def __call__(self, event, context=None):
+        data = json.loads(event) if event else {}
+        return json.dumps({"names": [n.upper() for n in self.names], "keys": sorted(data)})
+
+
+def handler(event, context=None):
+    \"\"\"Comprehensions, f-strings, try/except, with and a closure, as user code has them.\"\"\"
+    try:
+        size = len(event or b"")
+    except TypeError as exc:
+        raise ValueError(f"bad event {exc!r}") from exc
+    with open(os.devnull, "rb") as sink:
+        sink.read(0)
+    tally = {key: value for key, value in enumerate(range(size % 7))}
+    answer = Greeter(*(str(key) for key in tally))
+    return (lambda: answer(event, context))()
+"""
+
+
+def _warm_up():
+    """Imports and runs _WARM_UP_SOURCE from a file, as the function's module will be, then forgets it."""
+    directory = os.path.join(os.environ.get("TMPDIR") or "/tmp", ".nimbus-warm-up-%d" % os.getpid())
+    name = "_nimbus_warm_up"
+    path = os.path.join(directory, name + ".py")
+    writes_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # nothing left behind in the temp directory
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(_WARM_UP_SOURCE)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.handler(b'{"a": 1}')
+    except Exception:
+        compile(_WARM_UP_SOURCE, "<warm-up>", "exec")  # no writable temp directory: the compiler at least
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
+        sys.modules.pop(name, None)
+        for remove, leftover in ((os.unlink, path), (os.rmdir, directory)):
+            try:
+                remove(leftover)
+            except OSError:
+                pass
 
 
 def main():
