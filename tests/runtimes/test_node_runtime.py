@@ -662,13 +662,15 @@ def assert_unassigned(rt, conn=None):
         ('GET', '/pre-stop', fc_headers(instance_lifecycle_pre_stop_handler='index.preStop')),
         ('GET', '/2016-08-15/proxy/svc/fn/x', fc_headers('index.http', control_path='/http-invoke')),
         ('POST', '/nimbus/assign', fc_headers('index.http', control_path='/http-invoke')),  # HTTP trigger
-        ('GET', '/nimbus/assign', {}),
         ('GET', '/', {}),
     ]
     for method, path, headers in calls:
         status, resp_headers, body = rt.request(method, path, body=b'{"environment": {}}' if method == 'POST' else b'',
                                                 headers=headers, conn=conn)
         assert_json_error(status, resp_headers, body, 503, 'instance not assigned')
+    # The platform's question before it assigns (it keeps this connection for the assignment).
+    status, _, body = rt.request('GET', '/nimbus/assign', conn=conn)
+    assert (status, json.loads(body)) == (200, {'assigned': False})
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@
  *   POST /nimbus/assign               standby mode only (NIMBUS_STANDBY=1): {"environment": {...}}
  *                                     -> 200 {"assigned": true}; 409 once assigned; until then every
  *                                     other call answers 503 {"errorMessage": "instance not assigned"}
+ *   GET  /nimbus/assign               standby mode, before assignment: 200 {"assigned": false}
+ *                                     (the platform keeps the connection for the assignment)
  *
  * Success: 200 (event/initialize/hooks: body = converted result, application/octet-stream).
  * Failure: 404 + `x-fc-status: 404` + `x-fc-error-type: HandledInvocationError|UnhandledInvocationError`
@@ -972,6 +974,12 @@ function isAssignCall(req) {
     return control === '' || control === ASSIGN_PATH;
 }
 
+/** `GET /nimbus/assign` before assignment: is this standby still free? */
+function isAssignProbe(req) {
+    return STANDBY && req.method === 'GET' && (req.url || '/').split('?')[0] === ASSIGN_PATH
+        && header(req.headers, H.CONTROL_PATH) === '';
+}
+
 /** `{"environment": {...}}` -> the environment mapping, or an error message. */
 function parseAssignBody(body) {
     let parsed;
@@ -1110,6 +1118,10 @@ async function onRequest(req, res) {
     const body = await readBody(req);
     if (kind === 'assign') {
         handleAssign(res, body);
+        return;
+    }
+    if (!assigned && isAssignProbe(req)) {
+        respondJson(res, 200, { assigned: false });
         return;
     }
     if (!assigned) {

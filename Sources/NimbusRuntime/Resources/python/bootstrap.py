@@ -19,7 +19,8 @@ FC_SERVER_PORT, FC_FUNC_CODE_PATH, NIMBUS_STANDBY, PATH, HOME, LANG and TZ set a
 directory. It listens and prints its "inited" line, answers every call with 503 until
 ``POST /nimbus/assign`` (no x-fc-control-path) hands it ``{"environment": {...}}`` -- the complete
 environment a normal start would have had -- then configures itself exactly as a normal start does
-(200 ``{"assigned": true}``; a second assign is 409).
+(200 ``{"assigned": true}``; a second assign is 409). Until then ``GET /nimbus/assign`` answers
+200 ``{"assigned": false}`` on a kept-alive connection, which the platform keeps for the assignment.
 """
 
 import base64
@@ -1254,10 +1255,20 @@ def _is_assign_call(call):
     )
 
 
+def _is_assign_probe(call):
+    return (
+        call.method == "GET"
+        and call.path.split("?", 1)[0] == ASSIGN_PATH
+        and not call.header("x-fc-control-path")
+    )
+
+
 def _standby_gate(call):
     """In a standby process: the reply to the assign call, or 503 while unassigned, else None."""
     if _is_assign_call(call):
         return _assign(call)
+    if not _assigned and _is_assign_probe(call):
+        return _control_reply(200, "OK", {"assigned": False})
     if not _assigned:
         return _control_reply(503, "Service Unavailable", {"errorMessage": "instance not assigned"})
     return None
