@@ -235,7 +235,9 @@ let package = Package(
         ),
         .testTarget(
             name: "NimbusHTTPTests",
-            dependencies: ["NimbusCore", "NimbusPackages", "NimbusTesting", "NimbusServer"],
+            dependencies: [
+                "NimbusCore", "NimbusPackages", "NimbusRuntime", "NimbusSQLite", "NimbusTesting", "NimbusServer",
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -109,6 +109,12 @@ package struct FunctionRunner: Sendable {
         return resolution
     }
 
+    /// Resolves a function's LATEST in the background after it was deployed or its triggers changed:
+    /// its first call (and the warm lane) then finds it cached instead of reading the store.
+    package func prepare(service: String, function: String) {
+        Task { _ = try? await resolve(service: service, qualifier: "LATEST", function: function) }
+    }
+
     /// `LATEST`, a version id, or the version an alias sends this call to.
     func version(of qualifier: String, service: String, random: Double) async throws -> String {
         if let version = cachedVersion(of: qualifier, service: service, random: random) { return version }

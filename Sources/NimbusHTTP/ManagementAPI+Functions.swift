@@ -7,9 +7,10 @@ extension ManagementAPI {
 
     func registerFunctions(on api: RouterGroup<NimbusRequestContext>) {
         api.post("services/:service/functions") { request, context in
+            let service = try Self.parameter(context, "service")
             let record = try await control.createFunction(
-                service: try Self.parameter(context, "service"), try await fields(request),
-                codeChecksum: request.headers[Self.codeChecksumHeader])
+                service: service, try await fields(request), codeChecksum: request.headers[Self.codeChecksumHeader])
+            functionChanged(service, record.name)
             return FCResponse.json(Representations.function(record), etag: record.meta.etag)
         }
         api.get("services/:service/functions") { request, context in
@@ -30,10 +31,11 @@ extension ManagementAPI {
             return FCResponse.json(Representations.function(record), etag: record.meta.etag)
         }
         api.put("services/:service/functions/:function") { request, context in
+            let service = try Self.parameter(context, "service")
             let record = try await control.updateFunction(
-                try Self.parameter(context, "function"), service: try Self.parameter(context, "service"),
-                try await fields(request), ifMatch: Self.ifMatch(request),
-                codeChecksum: request.headers[Self.codeChecksumHeader])
+                try Self.parameter(context, "function"), service: service, try await fields(request),
+                ifMatch: Self.ifMatch(request), codeChecksum: request.headers[Self.codeChecksumHeader])
+            functionChanged(service, record.name)
             return FCResponse.json(Representations.function(record), etag: record.meta.etag)
         }
         api.delete("services/:service/functions/:function") { request, context in

@@ -8,6 +8,7 @@ extension ManagementAPI {
             let (service, function) = try Self.serviceAndFunction(context)
             let record = try await control.createTrigger(
                 service: service, function: function, try await fields(request))
+            functionChanged(service, function)
             return FCResponse.json(Representations.trigger(record), etag: record.meta.etag)
         }
         api.get(RouterPath(path)) { request, context in
@@ -29,6 +30,7 @@ extension ManagementAPI {
             let record = try await control.updateTrigger(
                 try Self.parameter(context, "trigger"), function: function, service: service,
                 try await fields(request), ifMatch: Self.ifMatch(request))
+            functionChanged(service, function)
             return FCResponse.json(Representations.trigger(record), etag: record.meta.etag)
         }
         api.delete(RouterPath(path + "/:trigger")) { request, context in
@@ -36,6 +38,7 @@ extension ManagementAPI {
             try await control.deleteTrigger(
                 try Self.parameter(context, "trigger"), function: function, service: service,
                 ifMatch: Self.ifMatch(request))
+            functionChanged(service, function)
             return FCResponse.noContent()
         }
     }

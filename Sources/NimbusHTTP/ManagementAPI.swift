@@ -13,14 +13,19 @@ package struct ManagementAPI: Sendable {
     let maximumBodyBytes: Int
     /// Provisioned instances running for a function (`current` in provision configs).
     let provisionedCount: @Sendable (QualifiedFunction) async -> Int
+    /// Told (service, function) after a write that changes how the function's LATEST runs: its record or
+    /// its triggers. The server resolves it again then, so that its next call finds it resolved.
+    let functionChanged: @Sendable (String, String) -> Void
 
     package init(
         control: ControlPlane, codeLinks: CodeLinkSigner, maximumBodyBytes: Int = 140 * 1024 * 1024,
+        functionChanged: @escaping @Sendable (String, String) -> Void = { _, _ in },
         provisionedCount: @escaping @Sendable (QualifiedFunction) async -> Int = { _ in 0 }
     ) {
         self.control = control
         self.codeLinks = codeLinks
         self.maximumBodyBytes = maximumBodyBytes
+        self.functionChanged = functionChanged
         self.provisionedCount = provisionedCount
     }
 

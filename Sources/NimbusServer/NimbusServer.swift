@@ -82,7 +82,9 @@ package enum NimbusServer {
                 "status": .string("ok"), "region": .string(configuration.region), "sandbox": sandboxStatus,
             ])
         }
-        ManagementAPI(control: control, codeLinks: links) { target in
+        ManagementAPI(
+            control: control, codeLinks: links, functionChanged: { runner.prepare(service: $0, function: $1) }
+        ) { target in
             await runner.provisionedCount(target)
         }.register(on: router)
         functions.register(on: router)
