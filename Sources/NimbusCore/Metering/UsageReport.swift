@@ -40,7 +40,6 @@ package struct UsageReport: Sendable {
             let bucket = (key.minute - firstMinute) / stepMinutes
             buckets[bucket, default: UsageRollup()].merge(rollup)
         }
-        let stepSeconds = self.step
         // Points start at whole minutes; the last one holds the minute `until` falls in.
         let lastMinute = Int((until.timeIntervalSince1970 / 60).rounded(.down))
         let count = (lastMinute - firstMinute) / stepMinutes + 1
