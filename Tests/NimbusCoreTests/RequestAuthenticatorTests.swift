@@ -53,5 +53,20 @@ import Testing
     @Test func httpDateRoundTrips() {
         #expect(HTTPDate.format(now) == "Mon, 02 Jan 2023 15:04:05 GMT")
         #expect(HTTPDate.parse("not a date") == nil)
+        #expect(HTTPDate.parse("Mon, 02 Jan 2023 15:04:05 GMT")?.timeIntervalSince1970 == 1_672_671_845)
+        // Dates across leap years, centuries and month ends agree with Foundation's calendar both ways.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for seconds in stride(from: -2_208_988_800, to: 4_102_444_800, by: 7_777_777) + [951_782_400, 951_868_799] {
+            let date = Date(timeIntervalSince1970: Double(seconds))
+            #expect(HTTPDate.parse(HTTPDate.format(date)) == date, "\(HTTPDate.format(date))")
+        }
+        for impossible in [
+            "Tue, 29 Feb 2023 00:00:00 GMT", "Sat, 31 Apr 2023 00:00:00 GMT", "Mon, 02 Jan 2023 24:00:00 GMT",
+            "Mon, 02 Jan 2023 12:60:00 GMT", "Mon, 00 Jan 2023 12:00:00 GMT", "Mon, 02 Jan 2023 12:00:00 UTC",
+        ] {
+            #expect(HTTPDate.parse(impossible) == nil, "\(impossible)")
+        }
+        #expect(HTTPDate.parse("Tue, 29 Feb 2000 23:59:59 GMT") != nil, "2000 is a leap year")
     }
 }
