@@ -56,76 +56,53 @@ package actor FunctionLogs {
         root.appendingPathComponent(service, isDirectory: true).appendingPathComponent("\(function).log")
     }
 
-    /// Lines not yet written, per function: one write per function every `flushInterval` (or 64 KB)
-    /// instead of one per line. A crash of Nimbus loses at most that interval of output.
-    private var pending: [String: (service: String, function: String, data: Data)] = [:]
-    private var flushScheduled = false
+    /// Lines not yet written wait in the inbox, per function: one write per function every
+    /// `flushInterval` (at once past 64 KB) instead of one per line. A crash of Nimbus loses at most
+    /// that interval of output.
     let flushInterval: Duration = .milliseconds(100)
 
-    package func append(_ lines: [LogLine], service: String, function: String) {
-        guard !lines.isEmpty else { return }
-        appendEncoded(LogLine.jsonLines(lines), service: service, function: function)
-    }
+    /// Every line, from instances and from the warm lane, comes in here without waiting for this actor:
+    /// encoded by the caller and kept under a lock in the order posted.
+    private nonisolated let inbox = Mutex(Inbox())
 
-    private func appendEncoded(_ data: Data, service: String, function: String) {
-        let key = "\(service)/\(function)"
-        var entry = pending[key] ?? (service, function, Data())
-        entry.data.append(data)
-        pending[key] = entry
-        if entry.data.count >= 64 << 10 {
-            flush()
-        } else if !flushScheduled {
-            flushScheduled = true
-            let interval = flushInterval
-            Task { [weak self] in
-                try? await Task.sleep(for: interval)
-                await self?.flush()
-            }
-        }
+    private struct Inbox {
+        var entries: [String: (service: String, function: String, data: Data)] = [:]
+        /// A flush task will run: after the interval, or at once (`urgent`) for a large backlog.
+        var scheduled = false
+        var urgent = false
     }
-
-    /// Lines from the warm lane, which must not wait for this actor: encoded by the caller, kept
-    /// under a lock, and moved into `pending` by one task per `flushInterval`, not one per call.
-    private nonisolated let inbox = Mutex<
-        (entries: [String: (service: String, function: String, data: Data)], scheduled: Bool)
-    >(
-        ([:], false))
 
     package nonisolated func post(_ lines: [LogLine], service: String, function: String) {
         let data = LogLine.jsonLines(lines)
-        let schedule = inbox.withLock { inbox in
+        let wait: Duration? = inbox.withLock { inbox in
             let key = "\(service)/\(function)"
             if inbox.entries[key] == nil {
                 inbox.entries[key] = (service, function, data)
             } else {
                 inbox.entries[key]!.data.append(data)
             }
+            if !inbox.urgent, inbox.entries[key]!.data.count >= 64 << 10 {
+                inbox.urgent = true
+                inbox.scheduled = true
+                return .zero
+            }
             defer { inbox.scheduled = true }
-            return !inbox.scheduled
+            return inbox.scheduled ? nil : flushInterval
         }
-        guard schedule else { return }
-        let interval = flushInterval
+        guard let wait else { return }
         Task { [weak self] in
-            try? await Task.sleep(for: interval)
+            if wait > .zero { try? await Task.sleep(for: wait) }
             await self?.flush()
         }
     }
 
-    private func drainInbox() {
+    /// Writes every posted line.
+    func flush() {
         let posted = inbox.withLock { inbox in
-            defer { inbox = ([:], false) }
+            defer { inbox = Inbox() }
             return inbox.entries
         }
-        for entry in posted.values { appendEncoded(entry.data, service: entry.service, function: entry.function) }
-    }
-
-    /// Writes every pending line.
-    func flush() {
-        drainInbox()
-        flushScheduled = false
-        let batches = pending
-        pending = [:]
-        for (key, batch) in batches { write(batch.data, key: key, service: batch.service, function: batch.function) }
+        for (key, batch) in posted { write(batch.data, key: key, service: batch.service, function: batch.function) }
     }
 
     private func write(_ batch: Data, key: String, service: String, function: String) {
@@ -156,7 +133,7 @@ package actor FunctionLogs {
         try? FileManager.default.createDirectory(
             at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: url.path) else { return nil }
         let size = (try? handle.seekToEnd()).map(Int.init) ?? 0

@@ -37,8 +37,8 @@ extension Instance {
     func route(_ text: String, requestId explicit: String? = nil) async {
         let lane = ledger.laneCalls
         let requestId =
-            explicit ?? active.keys.first(where: { text.contains($0) }) ?? lane.first(where: { text.contains($0) })
-            ?? Self.markedRequestId(text)
+            explicit ?? active.keys.first(where: { Self.mentions(text, $0) })
+            ?? lane.first(where: { Self.mentions(text, $0) }) ?? Self.markedRequestId(text)
             ?? (active.count + lane.count == 1 ? active.keys.first ?? lane.first : nil)
             ?? (active.isEmpty && lane.isEmpty ? ledger.lastRequestId : nil)
         recentOutput.append(text)
@@ -48,8 +48,14 @@ extension Instance {
                 endWaiters.removeValue(forKey: requestId)?.resume()
             }
         }
+        // Through the same inbox as the warm lane's boundary lines, so a function's lines keep their order.
         let line = LogLine(time: Date(), requestId: requestId, instanceId: id, text: text)
-        await logs.append([line], service: contract.service.name, function: contract.function.name)
+        logs.post([line], service: contract.service.name, function: contract.function.name)
+    }
+
+    /// Whether a line names a request id: a byte search (Foundation's `contains` converts both to UTF-16).
+    static func mentions(_ text: String, _ requestId: String) -> Bool {
+        text.utf8.firstRange(of: requestId.utf8) != nil
     }
 
     /// The id in the runtimes' boundary lines: `FC Invoke End RequestId: <id>, Error: ...`.
