@@ -33,7 +33,8 @@ package struct FunctionAPI: Sendable {
     /// The warm lane for a listener (`secure`: the HTTPS one, where no request is redirected).
     package func warmLane(secure: Bool, metrics: any MetricsFactory) -> WarmLane {
         WarmLane(
-            runner: runner, domains: domains, redirectsPlainHTTP: !secure && httpsPort != nil, metrics: metrics)
+            runner: runner, authenticator: authenticator, domains: domains,
+            redirectsPlainHTTP: !secure && httpsPort != nil, metrics: metrics)
     }
 
     var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator, honorsLaneDraw: warmLane) }
@@ -49,7 +50,7 @@ package struct FunctionAPI: Sendable {
 
     package func register(on router: Router<NimbusRequestContext>) {
         let api = router.group(RouterPath(ManagementAPI.prefix))
-        InvocationAPI(runner: runner, events: events).register(on: api)
+        InvocationAPI(runner: runner, events: events, honorsLaneDraw: warmLane).register(on: api)
         AsyncInvocationAPI(control: runner.control, store: eventStore, dispatcher: events).register(on: api)
         proxy.register(on: router)
         registerLogs(on: api)

@@ -14,6 +14,8 @@ struct InvocationAPI: Sendable {
 
     let runner: FunctionRunner
     let events: AsyncDispatcher
+    /// Whether a call the warm lane handed over keeps the alias version the lane drew (see ``ProxyAPI``).
+    var honorsLaneDraw = false
 
     func register(on api: RouterGroup<NimbusRequestContext>) {
         api.post("services/:service/functions/:function/invocations") { request, context in
@@ -24,7 +26,12 @@ struct InvocationAPI: Sendable {
     func invoke(_ request: Request, _ context: NimbusRequestContext) async throws -> Response {
         let (service, qualifier) = ManagementAPI.qualified(try ManagementAPI.parameter(context, "service"))
         let function = try ManagementAPI.parameter(context, "function")
-        let deployment = try await runner.deployment(service: service, qualifier: qualifier, function: function)
+        // An alias's version is drawn once per call: by the lane when it drew and then handed the call over.
+        let draw = honorsLaneDraw ? request.headers[WarmLane.drawHeader].flatMap(Double.init) : nil
+        let deployment = try await runner.resolve(
+            service: service, qualifier: qualifier, function: function,
+            random: draw.map { min(max($0, 0), 1) } ?? .random(in: 0..<1)
+        ).deployment
         let isAsync = request.headers[Self.invocationType]?.lowercased() == "async"
         let limit = isAsync ? Self.asyncPayloadLimit : Self.syncPayloadLimit
         let payload = try await Self.collect(request, limit: limit)

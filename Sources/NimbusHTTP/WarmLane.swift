@@ -6,17 +6,19 @@ import NimbusCore
 import NimbusRuntime
 import Synchronization
 
-/// The fast path for warm HTTP-trigger calls: decided and run on the event loop the request came in
-/// on, with no task, actor or thread change. It takes only what it can answer exactly as
-/// ``ProxyAPI`` would: an anonymous trigger whose resolution is cached and whose function has a free
-/// slot on a ready instance. Everything else (first calls, signed triggers, errors, queued calls,
-/// large or streamed bodies) goes to the router, which is the reference behaviour.
+/// The fast path for warm calls: decided and run on the event loop the request came in on, with no
+/// task, actor or thread change. It takes only what it can answer exactly as the router would: an
+/// anonymous HTTP trigger (``ProxyAPI``), or a correctly signed sync invocation (``InvocationAPI``),
+/// whose resolution is cached and whose function has a free slot on a ready instance. Everything else
+/// (first calls, signed triggers, async invocations, log tails, errors, queued calls, large or
+/// streamed bodies) goes to the router, which is the reference behaviour.
 package struct WarmLane: Sendable {
     let runner: FunctionRunner
+    let authenticator: RequestAuthenticator
     let domains: DomainTable
     /// HTTPS-only custom domains asked over plain HTTP are redirected (by the router).
     let redirectsPlainHTTP: Bool
-    /// `nimbus_warm_lane_calls_total`: HTTP-trigger calls answered on the lane.
+    /// `nimbus_warm_lane_calls_total`: calls answered on the lane.
     let calls: Counter
     /// Bodies up to this size are collected on the lane; larger ones go to the router.
     static let bodyLimit = 1 << 20
@@ -24,8 +26,12 @@ package struct WarmLane: Sendable {
     /// The alias draw of a call the lane hands to the router (see ``ProxyAPI``): removed from every client request.
     static let drawHeader = HTTPField.Name("x-nimbus-lane-draw")!
 
-    init(runner: FunctionRunner, domains: DomainTable, redirectsPlainHTTP: Bool, metrics: any MetricsFactory) {
+    init(
+        runner: FunctionRunner, authenticator: RequestAuthenticator, domains: DomainTable, redirectsPlainHTTP: Bool,
+        metrics: any MetricsFactory
+    ) {
         self.runner = runner
+        self.authenticator = authenticator
         self.domains = domains
         self.redirectsPlainHTTP = redirectsPlainHTTP
         self.calls = Counter(label: "nimbus_warm_lane_calls_total", factory: metrics)
@@ -36,9 +42,16 @@ package struct WarmLane: Sendable {
 
     /// A request the lane may take once its body is in.
     struct Plan {
+        enum Call {
+            /// An HTTP-trigger request, for the function's own path.
+            case http(functionPath: String)
+            /// A sync invocation: the body is the event.
+            case event
+        }
+
         var resolution: FunctionRunner.Resolution
         var requestURI: String
-        var functionPath: String
+        var call: Call
         /// The number that picked an alias's version; the router reuses it if the call goes there.
         var draw: Double?
     }
@@ -62,6 +75,7 @@ package struct WarmLane: Sendable {
         else { return nil }
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         guard !path.contains("%") else { return nil }
+        if domain == nil, path.hasPrefix(Self.servicesPrefix) { return invocationPlan(request, path: path, uri: uri) }
         let segment: String
         let function: String
         let functionPath: String
@@ -81,16 +95,20 @@ package struct WarmLane: Sendable {
             function = String(parts[1])
             functionPath = parts.count == 3 ? "/" + parts[2] : "/"
         }
-        let (service, qualifier) = ManagementAPI.qualified(segment)
-        let isVersion = qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber)
-        let draw = isVersion ? nil : Double.random(in: 0..<1)
-        guard
-            let resolution = runner.cachedResolution(
-                service: service, qualifier: qualifier, function: function, random: draw ?? 0),
+        guard let (resolution, draw) = cachedResolution(segment: segment, function: function),
             resolution.httpTrigger != nil, resolution.isAnonymous,
             resolution.httpMethods.contains(request.method.rawValue)
         else { return nil }
-        return Plan(resolution: resolution, requestURI: uri, functionPath: functionPath, draw: draw)
+        return Plan(resolution: resolution, requestURI: uri, call: .http(functionPath: functionPath), draw: draw)
+    }
+
+    /// `{service}[.{qualifier}]` and a function, when cached; an alias's version is drawn here.
+    func cachedResolution(segment: String, function: String) -> (FunctionRunner.Resolution, draw: Double?)? {
+        let (service, qualifier) = ManagementAPI.qualified(segment)
+        let isVersion = qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber)
+        let draw = isVersion ? nil : Double.random(in: 0..<1)
+        return runner.cachedResolution(service: service, qualifier: qualifier, function: function, random: draw ?? 0)
+            .map { ($0, draw) }
     }
 
     /// Runs the call on a warm instance; nil (nothing claimed, nothing sent) when none has a free slot.
@@ -100,21 +118,34 @@ package struct WarmLane: Sendable {
         let deployment = plan.resolution.deployment
         guard let lease = runner.supervisor.claimWarm(deployment) else { return nil }
         let requestId = RequestID.make()
-        let http = HTTPCall(
-            method: request.method.rawValue, requestURI: plan.requestURI, functionPath: plan.functionPath,
-            headers: request.headerFields.filter { $0.name != Self.drawHeader }.map {
-                ($0.name.canonicalName, $0.value)
-            },
-            body: body, clientIP: clientIP,
-            host: request.authority ?? "")
+        let kind: InstanceCall.Kind
+        switch plan.call {
+        case .http(let functionPath):
+            kind = .http(
+                HTTPCall(
+                    method: request.method.rawValue, requestURI: plan.requestURI, functionPath: functionPath,
+                    headers: request.headerFields.filter { $0.name != Self.drawHeader }.map {
+                        ($0.name.canonicalName, $0.value)
+                    },
+                    body: body, clientIP: clientIP, host: request.authority ?? ""))
+        case .event:
+            kind = .event(body)
+        }
         let meter = runner.beginMetering(deployment)
         calls.increment()
         let runner = self.runner
-        return runner.supervisor.runWarm(lease, requestId: requestId, http: http, on: loop).map { reply in
+        return runner.supervisor.runWarm(lease, requestId: requestId, kind: kind, on: loop).map { reply in
             var reply = reply
-            let call = InstanceCall(requestId: requestId, kind: .http(http), wantsLogTail: false)
-            runner.endMetering(meter, deployment, call, trigger: .http, reply: &reply)
-            var (head, body) = ProxyAPI.response(reply, deployment: deployment)
+            let call = InstanceCall(requestId: requestId, kind: kind, wantsLogTail: false)
+            var head: HTTPResponse
+            var body: ByteBuffer
+            if case .http = kind {
+                runner.endMetering(meter, deployment, call, trigger: .http, reply: &reply)
+                (head, body) = ProxyAPI.response(reply, deployment: deployment)
+            } else {
+                runner.endMetering(meter, deployment, call, trigger: .sync, reply: &reply)
+                (head, body) = InvocationAPI.responseParts(reply, deployment: deployment, status: .ok)
+            }
             head.headerFields[FCResponse.requestIdHeader] = requestId
             head.headerFields[.date] = HTTPDate.now
             head.headerFields[.server] = "nimbus"

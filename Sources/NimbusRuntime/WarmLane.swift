@@ -10,6 +10,8 @@ package struct WarmTarget: Sendable {
     let contract: InstanceContract
     /// The contract's `x-fc-*` headers for an HTTP call, all but the request id (built once).
     let contractHeaders: HTTPHeaders
+    /// The same for an event call (`POST /invoke`).
+    let eventHeaders: HTTPHeaders
     let ledger: CallLedger
     let cgroup: InstanceCgroup?
     let process: InstanceProcess?
@@ -17,7 +19,7 @@ package struct WarmTarget: Sendable {
     let logs: FunctionLogs
 }
 
-/// A slot claimed on a warm instance; ``Supervisor/runWarm(_:requestId:http:on:)`` gives it back.
+/// A slot claimed on a warm instance; ``Supervisor/runWarm(_:requestId:kind:on:)`` gives it back.
 package struct WarmLease: Sendable {
     let key: Supervisor.PoolKey
     let slot: InstancePool.InstanceID
@@ -31,14 +33,18 @@ extension Instance {
         guard state == .ready, port > 0, !exited,
             contract.function.spec.instanceLifecycleConfig?.preFreeze?.handler?.isEmpty ?? true
         else { return nil }
+        return WarmTarget(
+            instanceId: id, port: port, contract: contract, contractHeaders: contractHeaders("/http-invoke"),
+            eventHeaders: contractHeaders("/invoke"), ledger: ledger, cgroup: cgroup, process: process,
+            isCustomRuntime: isCustomRuntime, logs: logs)
+    }
+
+    private func contractHeaders(_ controlPath: String) -> HTTPHeaders {
         var headers = HTTPHeaders()
-        for (name, value) in contract.headers(requestId: "", controlPath: "/http-invoke")
-        where name != "x-fc-request-id" {
+        for (name, value) in contract.headers(requestId: "", controlPath: controlPath) where name != "x-fc-request-id" {
             headers.add(name: name, value: value)
         }
-        return WarmTarget(
-            instanceId: id, port: port, contract: contract, contractHeaders: headers, ledger: ledger, cgroup: cgroup,
-            process: process, isCustomRuntime: isCustomRuntime, logs: logs)
+        return headers
     }
 }
 
@@ -58,28 +64,15 @@ extension Supervisor {
         return lease ?? nil
     }
 
-    /// Runs an HTTP-trigger call on a claimed slot, on the event loop the request came in on: the
-    /// request, headers, deadline, crash and out-of-memory handling of ``Instance/call(_:)``, with
-    /// no actor and no thread change. `http.headers` names are lowercase.
-    package nonisolated func runWarm(_ lease: WarmLease, requestId: String, http: HTTPCall, on loop: any EventLoop)
-        -> EventLoopFuture<InstanceReply>
-    {
+    /// Runs a call (an HTTP-trigger request, or an event) on a claimed slot, on the event loop the
+    /// request came in on: the request, headers, deadline, crash and out-of-memory handling of
+    /// ``Instance/call(_:)``, with no actor and no thread change. `http.headers` names are lowercase.
+    package nonisolated func runWarm(
+        _ lease: WarmLease, requestId: String, kind: InstanceCall.Kind, on loop: any EventLoop
+    ) -> EventLoopFuture<InstanceReply> {
         let target = lease.target
         let timeout = target.contract.function.spec.timeout ?? 3
-        var headers = target.contractHeaders
-        headers.add(name: "x-fc-request-id", value: requestId)
-        headers.add(name: "host", value: "127.0.0.1:\(target.port)")
-        for (name, value) in http.headers
-        where !Instance.hopByHop.contains(name) && !Self.contractHeaderNames.contains(name) {
-            headers.add(name: name, value: value)
-        }
-        headers.add(
-            name: "x-fc-http-params",
-            value: InstanceContract.httpParams(
-                path: http.functionPath, requestURI: http.requestURI, method: http.method, clientIP: http.clientIP,
-                host: http.host))
-        let head = HTTPRequestHead(
-            version: .http1_1, method: HTTPMethod(rawValue: http.method), uri: http.requestURI, headers: headers)
+        let (head, body, isHTTP) = Self.warmRequest(kind, target: target, requestId: requestId)
 
         target.ledger.laneCallBegan(requestId)
         if target.isCustomRuntime { log(target, InstanceReply.invokeStartLine(requestId), requestId) }
@@ -94,7 +87,7 @@ extension Supervisor {
             result.succeed(Self.ended(target, by: .timeout, timeout: timeout, began: began))
         }
         UpstreamConnections.shared.exchange(
-            instance: target.instanceId, port: target.port, head: head, body: http.body,
+            instance: target.instanceId, port: target.port, head: head, body: body,
             limit: Instance.maximumReplyBytes, on: loop
         ).whenComplete { outcome in
             deadline.cancel()
@@ -113,7 +106,7 @@ extension Supervisor {
                 result.succeed(
                     Instance.reply(
                         status: Int(response.head.status.code), headers: response.head.headers, body: response.body,
-                        isHTTP: true, instanceId: target.instanceId))
+                        isHTTP: isHTTP, instanceId: target.instanceId))
             case .failure:
                 let outOfMemory = (target.cgroup?.oomKills() ?? 0) > 0
                 target.process?.killNow()
@@ -136,6 +129,36 @@ extension Supervisor {
             }
             self.release(lease, died: reply.instanceDied)
             return reply
+        }
+    }
+
+    /// The request to the instance, as ``Instance/call(_:)`` builds it.
+    private static func warmRequest(_ kind: InstanceCall.Kind, target: WarmTarget, requestId: String)
+        -> (HTTPRequestHead, ByteBuffer, isHTTP: Bool)
+    {
+        switch kind {
+        case .event(let payload):
+            var headers = target.eventHeaders
+            headers.add(name: "x-fc-request-id", value: requestId)
+            headers.add(name: "host", value: "127.0.0.1:\(target.port)")
+            headers.add(name: "content-type", value: "application/octet-stream")
+            return (HTTPRequestHead(version: .http1_1, method: .POST, uri: "/invoke", headers: headers), payload, false)
+        case .http(let http):
+            var headers = target.contractHeaders
+            headers.add(name: "x-fc-request-id", value: requestId)
+            headers.add(name: "host", value: "127.0.0.1:\(target.port)")
+            for (name, value) in http.headers
+            where !Instance.hopByHop.contains(name) && !contractHeaderNames.contains(name) {
+                headers.add(name: name, value: value)
+            }
+            headers.add(
+                name: "x-fc-http-params",
+                value: InstanceContract.httpParams(
+                    path: http.functionPath, requestURI: http.requestURI, method: http.method, clientIP: http.clientIP,
+                    host: http.host))
+            let head = HTTPRequestHead(
+                version: .http1_1, method: HTTPMethod(rawValue: http.method), uri: http.requestURI, headers: headers)
+            return (head, http.body, true)
         }
     }
 
