@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from interop_util import (ACCESS_KEY_ID, ACCESS_KEY_SECRET, ACCOUNT_ID, HANDLER_SRC, SECURITY_TOKEN,
-                          unique, write_zip)
+                          start_server, unique, write_zip)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HEALTH_TIMEOUT_S = 60
@@ -184,3 +184,13 @@ def assert_alive(nimbus_server, client):
         assert nimbus_server.is_running(), 'nimbus died; stderr:\n' + nimbus_server.stderr_tail()
         assert isinstance(client.list_services(limit=1).data.get('services'), list)
     return _check
+
+
+@pytest.fixture
+def lane_off_endpoint(tmp_path_factory):
+    """A second server (keys AK/SK) with NIMBUS_WARM_LANE=off: every call goes through the router,
+    the reference the warm lane's answers are compared with."""
+    proc, endpoint = start_server(tmp_path_factory.mktemp('nolane'), NIMBUS_WARM_LANE='off')
+    yield endpoint
+    proc.terminate()
+    proc.wait(timeout=30)

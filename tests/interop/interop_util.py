@@ -4,6 +4,7 @@ import contextlib
 import email.utils
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -209,6 +210,42 @@ def start_server(data_dir, binary=None, **env):
     proc.kill()
     raise RuntimeError('nimbus did not answer /health within 30 s')
 
+
+
+def logged_lines(endpoint, service, function, request_ids, timeout=10):
+    """(requestId, message) pairs of the function's log, once every call's End line is in (or at the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = {(line.get('requestId'), line['message']) for line in function_logs(endpoint, service, function)}
+        if all((rid, 'FC Invoke End RequestId: ' + rid) in texts for rid in request_ids) or time.monotonic() > deadline:
+            return texts
+        time.sleep(0.2)
+
+
+def recorded_calls(endpoint, service, function, request_ids, trigger, timeout=10):
+    """Request ids with a successful invocation record for `trigger`, once all are in (or at the timeout)."""
+    path = '/2016-08-15/services/{0}/functions/{1}/invocation-records?limit=100'.format(service, function)
+    deadline = time.monotonic() + timeout
+    while True:
+        records = raw_request(endpoint, 'GET', path).json()['invocations']
+        recorded = {r['requestId'] for r in records if r['trigger'] == trigger and r['outcome'] == 'success'}
+        if set(request_ids) <= recorded or time.monotonic() > deadline:
+            return recorded
+        time.sleep(0.3)
+
+def split_alias(client, service, function, alias='live', weight=0.5):
+    """Versions 1 and 2 of the service (2 with SIDE=two in the function's environment), and an alias
+    sending `weight` of its calls to version 2."""
+    client.publish_version(service)
+    client.update_function(service, function, environmentVariables={'SIDE': 'two'})
+    client.publish_version(service)
+    client.create_alias(service, alias, '1', additionalVersionWeight={'2': weight})
+
+def lane_calls(endpoint):
+    """`nimbus_warm_lane_calls_total` from /metrics: calls the warm lane answered."""
+    text = requests.get(endpoint + '/metrics', timeout=10).text
+    match = re.search(r'^nimbus_warm_lane_calls_total (\d+)', text, re.M)
+    return int(match.group(1)) if match else 0
 
 # --------------------------------------------------------------------------- async invocations
 def invocation_path(service, function, invocation_id=None):

@@ -7,10 +7,9 @@ import socket
 import threading
 import time
 
-import pytest
 import requests
 
-from interop_util import bootstrap_zip, function_logs, raw_request, start_server, unique
+from interop_util import bootstrap_zip, lane_calls, logged_lines, recorded_calls, split_alias, unique
 
 import fc2
 
@@ -61,12 +60,6 @@ def _deploy(client, tmp_path, service, fn, auth='anonymous'):
     client.create_trigger(service, fn, 'web', 'http', {'authType': auth, 'methods': ['GET', 'POST']}, None, None)
 
 
-def _lane_calls(endpoint):
-    text = requests.get(endpoint + '/metrics', timeout=10).text
-    match = re.search(r'^nimbus_warm_lane_calls_total (\d+)', text, re.M)
-    return int(match.group(1)) if match else 0
-
-
 def _url(endpoint, service, fn, path):
     return '{0}/2016-08-15/proxy/{1}/{2}{3}'.format(endpoint, service, fn, path)
 
@@ -82,19 +75,10 @@ def _shape(resp):
     return resp.status_code, headers, body
 
 
-@pytest.fixture
-def reference(tmp_path_factory):
-    """A second server with the lane off: every call goes through the router."""
-    proc, endpoint = start_server(tmp_path_factory.mktemp('nolane'), NIMBUS_WARM_LANE='off')
-    yield endpoint
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-def test_lane_answers_exactly_as_the_router(client, endpoint, reference, tmp_path):
-    ref_client = fc2.Client(endpoint=reference, accessKeyID='AK', accessKeySecret='SK')
+def test_lane_answers_exactly_as_the_router(client, endpoint, lane_off_endpoint, tmp_path):
+    ref_client = fc2.Client(endpoint=lane_off_endpoint, accessKeyID='AK', accessKeySecret='SK')
     shapes = {}
-    for name, (fc, base) in {'lane': (client, endpoint), 'router': (ref_client, reference)}.items():
+    for name, (fc, base) in {'lane': (client, endpoint), 'router': (ref_client, lane_off_endpoint)}.items():
         service = 'lanesvc'
         fn = 'echo'
         try:
@@ -102,7 +86,7 @@ def test_lane_answers_exactly_as_the_router(client, endpoint, reference, tmp_pat
         except fc2.FcError:
             pass
         _deploy(fc, tmp_path, service, fn)
-        before = _lane_calls(base)
+        before = lane_calls(base)
         first = requests.get(_url(base, service, fn, '/warm'), timeout=30)  # the cold start: always the router
         assert first.status_code == 201
         resp = requests.post(_url(base, service, fn, '/items/3?q=%C3%BCber&tag=x'), data='héllo'.encode(),
@@ -118,8 +102,7 @@ def test_lane_answers_exactly_as_the_router(client, endpoint, reference, tmp_pat
         assert body['body'] == 'héllo' and body['custom'] == 'v1'
         assert 'x-fc-secret' not in {k.lower() for k in resp.headers}, 'x-fc-* reply headers stay inside'
         assert 'cu=' in resp.headers['x-nimbus-cost']
-        lane_calls = _lane_calls(base) - before
-        assert lane_calls == (1 if name == 'lane' else 0), name
+        assert lane_calls(base) - before == (1 if name == 'lane' else 0), name
     assert shapes['lane'] == shapes['router']
 
 
@@ -127,7 +110,7 @@ def test_lane_calls_are_logged_and_metered(client, endpoint, service, tmp_path):
     fn = unique('lane')
     _deploy(client, tmp_path, service, fn)
     requests.get(_url(endpoint, service, fn, '/'), timeout=30)
-    before = _lane_calls(endpoint)
+    before = lane_calls(endpoint)
     ids = []
     with requests.Session() as session:
         for i in range(20):
@@ -135,27 +118,13 @@ def test_lane_calls_are_logged_and_metered(client, endpoint, service, tmp_path):
             assert resp.status_code == 201
             ids.append(resp.headers['x-fc-request-id'])
     assert len(set(ids)) == 20
-    assert _lane_calls(endpoint) - before == 20
-    deadline = time.monotonic() + 10
-    while True:
-        lines = function_logs(endpoint, service, fn)
-        texts = {(line.get('requestId'), line['message']) for line in lines}
-        if all((rid, 'FC Invoke End RequestId: ' + rid) in texts for rid in ids) or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    assert lane_calls(endpoint) - before == 20
+    texts = logged_lines(endpoint, service, fn, ids)
     for rid in ids:
         assert (rid, 'FC Invoke Start RequestId: ' + rid) in texts
         assert (rid, 'FC Invoke End RequestId: ' + rid) in texts
         assert (rid, 'handling ' + rid) in texts, 'the program\'s own line is attributed to its call'
-    path = '/2016-08-15/services/{0}/functions/{1}/invocation-records?limit=100'.format(service, fn)
-    deadline = time.monotonic() + 10
-    while True:
-        records = raw_request(endpoint, 'GET', path).json()['invocations']
-        recorded = {r['requestId'] for r in records if r['trigger'] == 'http' and r['outcome'] == 'success'}
-        if set(ids) <= recorded or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
-    assert set(ids) <= recorded
+    assert set(ids) <= recorded_calls(endpoint, service, fn, ids, 'http')
     instances = client.list_instances(service, 'LATEST', fn).data['instances']
     assert len(instances) == 1
 
@@ -165,10 +134,10 @@ def test_lane_timeout_and_crash_end_the_instance_and_answer_fc_errors(client, en
     fn = unique('lane')
     _deploy(client, tmp_path, service, fn)
     first = requests.get(_url(endpoint, service, fn, '/'), timeout=30).json()['instance']
-    before = _lane_calls(endpoint)
+    before = lane_calls(endpoint)
     started = time.monotonic()
     slow = requests.get(_url(endpoint, service, fn, '/sleep'), timeout=30)
-    assert _lane_calls(endpoint) - before == 1
+    assert lane_calls(endpoint) - before == 1
     assert slow.status_code == 502 and slow.headers['x-fc-error-type'] == 'UnhandledInvocationError'
     assert 'timed out' in slow.json()['errorMessage'].lower()
     assert 1.5 < time.monotonic() - started < 10, 'the 2 s function timeout ends the call'
@@ -202,10 +171,10 @@ def test_lane_keeps_http1_order_and_leaves_signed_triggers_to_the_router(client,
     signed = unique('lane')
     _deploy(client, tmp_path, service, signed, auth='function')
     assert requests.get(_url(endpoint, service, signed, '/'), timeout=30).status_code == 403
-    before = _lane_calls(endpoint)
+    before = lane_calls(endpoint)
     assert client.do_http_request('GET', service, signed, '/').status_code == 201
     assert requests.get(_url(endpoint, service, signed, '/'), timeout=30).status_code == 403
-    assert _lane_calls(endpoint) == before, 'signed triggers are checked by the router'
+    assert lane_calls(endpoint) == before, 'signed triggers are checked by the router'
 
 
 def test_lane_routes_custom_domains_as_the_router_does(client, endpoint, service, tmp_path):
@@ -220,27 +189,24 @@ def test_lane_routes_custom_domains_as_the_router_does(client, endpoint, service
         def get(path, method='GET'):
             return session.request(method, endpoint + path, headers={'Host': name}, timeout=30)
         get('/items/0'), get('/')  # first calls: the router looks the host up and starts the instances
-        before = _lane_calls(endpoint)
+        before = lane_calls(endpoint)
         first = get('/items/3?x=1')
         assert first.status_code == 201
         assert first.json()['params']['path'] == '/items/3' and first.json()['path'] == '/items/3?x=1'
         assert first.json()['fc']['x-fc-function-name'] == items
         proxy_path = get('/2016-08-15/proxy/{0}/{1}/p'.format(service, items))
         assert proxy_path.json()['fc']['x-fc-function-name'] == web, 'a domain routes by its own paths only'
-        assert _lane_calls(endpoint) - before == 2
+        assert lane_calls(endpoint) - before == 2
         refused = get('/other', 'POST')  # no route takes POST /other: the router answers
         assert refused.status_code == 404 and refused.json()['ErrorCode'] == 'RouteNotFound'
-        assert _lane_calls(endpoint) - before == 2
+        assert lane_calls(endpoint) - before == 2
     client.delete_custom_domain(name)
 
 
 def test_lane_keeps_an_alias_split_and_ignores_a_clients_draw(client, endpoint, service, tmp_path):
     fn = unique('lane')
     _deploy(client, tmp_path, service, fn)
-    client.publish_version(service)
-    client.update_function(service, fn, environmentVariables={'SIDE': 'two'})
-    client.publish_version(service)
-    client.create_alias(service, 'live', '1', additionalVersionWeight={'2': 0.5})
+    split_alias(client, service, fn)
     url = _url(endpoint, service + '.live', fn, '/split')
     counts = {}
     lock = threading.Lock()

@@ -3,14 +3,12 @@ call answered on the event loop must look exactly like the router's answer, and 
 does not take (bad signatures, async calls, log tails) must still get the router's answer."""
 
 import base64
-import re
 import threading
 import time
 
-import pytest
 import requests
 
-from interop_util import function_logs, raw_request, signed_headers, start_server, unique, write_zip
+from interop_util import lane_calls, logged_lines, recorded_calls, signed_headers, split_alias, unique, write_zip
 
 import fc2
 
@@ -36,12 +34,6 @@ def _deploy(client, tmp_path, service, fn, **options):
                            codeZipFile=write_zip(tmp_path / 'inv.zip', {'index.py': HANDLER}), **options)
 
 
-def _lane_calls(endpoint):
-    text = requests.get(endpoint + '/metrics', timeout=10).text
-    match = re.search(r'^nimbus_warm_lane_calls_total (\d+)', text, re.M)
-    return int(match.group(1)) if match else 0
-
-
 def _invoke(base, service, fn, payload, **keys):
     """A signed invocation as the SDK sends it, returning the whole response (the SDK raises on function errors)."""
     path = '/2016-08-15/services/{0}/functions/{1}/invocations'.format(service, fn)
@@ -54,19 +46,10 @@ def _shape(resp):
     return resp.status_code, headers, resp.content.replace(resp.headers['x-fc-request-id'].encode(), b'<id>')
 
 
-@pytest.fixture
-def reference(tmp_path_factory):
-    """A second server with the lane off: every call goes through the router."""
-    proc, endpoint = start_server(tmp_path_factory.mktemp('nolane-invoke'), NIMBUS_WARM_LANE='off')
-    yield endpoint
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-def test_lane_invocations_answer_exactly_as_the_router(client, endpoint, reference, tmp_path):
-    ref_client = fc2.Client(endpoint=reference, accessKeyID='AK', accessKeySecret='SK')
+def test_lane_invocations_answer_exactly_as_the_router(client, endpoint, lane_off_endpoint, tmp_path):
+    ref_client = fc2.Client(endpoint=lane_off_endpoint, accessKeyID='AK', accessKeySecret='SK')
     shapes = {}
-    servers = {'lane': (client, endpoint, {}), 'router': (ref_client, reference, {'key_id': 'AK', 'secret': 'SK'})}
+    servers = {'lane': (client, endpoint, {}), 'router': (ref_client, lane_off_endpoint, {'key_id': 'AK', 'secret': 'SK'})}
     for name, (fc, base, keys) in servers.items():
         service = 'laneinvoke'
         try:
@@ -75,11 +58,11 @@ def test_lane_invocations_answer_exactly_as_the_router(client, endpoint, referen
             pass
         _deploy(fc, tmp_path, service, 'echo')
         fc.invoke_function(service, 'echo', payload=b'first')  # the cold start: always the router
-        before = _lane_calls(base)
+        before = lane_calls(base)
         sdk = fc.invoke_function(service, 'echo', payload='héllo'.encode())
         ok = _invoke(base, service, 'echo', 'héllo'.encode(), **keys)
         failed = _invoke(base, service, 'echo', b'fail', **keys)
-        assert _lane_calls(base) - before == (3 if name == 'lane' else 0), name
+        assert lane_calls(base) - before == (3 if name == 'lane' else 0), name
         assert sdk.headers['x-fc-request-id'] in sdk.data.decode() and b'"event": "h\\u00e9llo"' in sdk.data
         assert ok.status_code == 200 and ok.json()['request'] == ok.headers['x-fc-request-id']
         assert failed.status_code == 200 and failed.headers['x-fc-error-type'] == 'UnhandledInvocationError'
@@ -92,27 +75,14 @@ def test_lane_invocations_are_logged_and_metered(client, endpoint, service, tmp_
     fn = unique('inv')
     _deploy(client, tmp_path, service, fn)
     client.invoke_function(service, fn, payload=b'warm up')
-    before = _lane_calls(endpoint)
+    before = lane_calls(endpoint)
     ids = [client.invoke_function(service, fn, payload=b'n%d' % i).headers['x-fc-request-id'] for i in range(10)]
-    assert _lane_calls(endpoint) - before == 10 and len(set(ids)) == 10
-    deadline = time.monotonic() + 10
-    while True:
-        texts = {(line.get('requestId'), line['message']) for line in function_logs(endpoint, service, fn)}
-        if all((rid, 'FC Invoke End RequestId: ' + rid) in texts for rid in ids) or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    assert lane_calls(endpoint) - before == 10 and len(set(ids)) == 10
+    texts = logged_lines(endpoint, service, fn, ids)
     for rid in ids:
         assert (rid, 'FC Invoke Start RequestId: ' + rid) in texts
         assert (rid, 'event handling ' + rid) in texts, 'the handler\'s own line is attributed to its call'
-    path = '/2016-08-15/services/{0}/functions/{1}/invocation-records?limit=100'.format(service, fn)
-    deadline = time.monotonic() + 10
-    while True:
-        records = raw_request(endpoint, 'GET', path).json()['invocations']
-        recorded = {r['requestId'] for r in records if r['trigger'] == 'sync' and r['outcome'] == 'success'}
-        if set(ids) <= recorded or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
-    assert set(ids) <= recorded
+    assert set(ids) <= recorded_calls(endpoint, service, fn, ids, 'sync')
 
 
 def test_what_the_lane_does_not_take_gets_the_routers_answer(client, endpoint, service, tmp_path):
@@ -120,7 +90,7 @@ def test_what_the_lane_does_not_take_gets_the_routers_answer(client, endpoint, s
     _deploy(client, tmp_path, service, fn)
     client.invoke_function(service, fn, payload=b'warm up')
     path = '/2016-08-15/services/{0}/functions/{1}/invocations'.format(service, fn)
-    before = _lane_calls(endpoint)
+    before = lane_calls(endpoint)
     wrong = requests.post(endpoint + path, data=b'x', headers=signed_headers('POST', path, secret='not-it'),
                           timeout=30)
     assert wrong.status_code == 403 and wrong.json()['ErrorCode'] == 'SignatureNotMatch'
@@ -136,19 +106,16 @@ def test_what_the_lane_does_not_take_gets_the_routers_answer(client, endpoint, s
     missing = requests.post(endpoint + path.replace(fn, fn + 'x'), data=b'x', timeout=30,
                             headers=signed_headers('POST', path.replace(fn, fn + 'x')))
     assert missing.status_code == 404 and missing.json()['ErrorCode'] == 'FunctionNotFound'
-    assert _lane_calls(endpoint) == before, 'none of these are the lane\'s'
+    assert lane_calls(endpoint) == before, 'none of these are the lane\'s'
     assert client.invoke_function(service, fn, payload=b'x').data.startswith(b'{')
-    assert _lane_calls(endpoint) == before + 1
+    assert lane_calls(endpoint) == before + 1
 
 
 def test_lane_invocations_keep_an_alias_split(client, endpoint, service, tmp_path):
     fn = unique('inv')
     _deploy(client, tmp_path, service, fn)
-    client.publish_version(service)
-    client.update_function(service, fn, environmentVariables={'SIDE': 'two'})
-    client.publish_version(service)
-    client.create_alias(service, 'live', '1', additionalVersionWeight={'2': 0.5})
-    before = _lane_calls(endpoint)
+    split_alias(client, service, fn)
+    before = lane_calls(endpoint)
     counts = {}
     lock = threading.Lock()
 
@@ -164,4 +131,4 @@ def test_lane_invocations_keep_an_alias_split(client, endpoint, service, tmp_pat
     [t.join(timeout=120) for t in threads]
     assert sum(counts.values()) == 200, counts
     assert 60 <= counts.get('2', 0) <= 140, counts  # binomial(200, 0.5): 10 sd either side
-    assert _lane_calls(endpoint) - before > 100, 'most warm alias calls take the lane'
+    assert lane_calls(endpoint) - before > 100, 'most warm alias calls take the lane'
