@@ -95,7 +95,7 @@ class NodeRuntime:
         self.port = _free_port()
         self._poll_interval = poll_interval
         if standby:
-            env = standby_env(self.port, self.code_dir)
+            env = dict(standby_env(self.port, self.code_dir), **(extra_env or {}))
         else:
             env = function_env(self.port, self.code_dir, extra_env)
         self._started_at = time.monotonic()
@@ -680,10 +680,13 @@ def standby_rt(tmp_path):
     late_code.mkdir()
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
+    scratch = tmp_path / 'tmp'
+    scratch.mkdir()
     runtimes = []
 
     def start():
-        runtime = NodeRuntime(late_code, standby=True, cwd=elsewhere)
+        runtime = NodeRuntime(late_code, {'TMPDIR': str(scratch)}, standby=True, cwd=elsewhere)
+        runtime.tmp_dir = scratch
         runtimes.append(runtime)
         return runtime
 
@@ -701,6 +704,7 @@ def mount_code(late_code):
 def test_standby_unassigned_calls_get_503(standby_rt):
     start, late_code = standby_rt
     sb = start()
+    assert list(sb.tmp_dir.iterdir()) == [], 'the warm-up module it loaded before listening is gone'
     conn = sb.connection()
     try:
         assert_unassigned(sb, conn=conn)  # one keep-alive connection for all of them

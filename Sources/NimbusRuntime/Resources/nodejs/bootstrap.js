@@ -1026,11 +1026,16 @@ function handleAssign(res, body) {
         respondJson(res, 500, { errorMessage: `cannot enter code directory ${codePath}: ${err.message}` });
         return;
     }
+    // Only what changes: Node reloads its time zone data whenever TZ is written (about 5 ms).
     for (const name of Object.keys(ENV)) {
-        delete ENV[name];
+        if (!Object.prototype.hasOwnProperty.call(environment, name)) {
+            delete ENV[name];
+        }
     }
     for (const [name, value] of Object.entries(environment)) {
-        ENV[name] = value;
+        if (ENV[name] !== value) {
+            ENV[name] = value;
+        }
     }
     configureFromEnvironment();
     try {
@@ -1055,6 +1060,40 @@ function handleAssign(res, body) {
  * server on an ephemeral port (answered 503 like any call before assignment). Nothing is read from
  * the code directory. `done` runs exactly once, also if a step fails or stalls.
  */
+/**
+ * A throwaway module taken through the loader the function's module will take (resolve, read,
+ * compile, run), then forgotten: a function's first call then costs about 1 ms less.
+ */
+function warmUpLoader() {
+    const scratch = fs.mkdtempSync(path.join(ENV.TMPDIR || '/tmp', '.nimbus-warm-up-'));
+    const file = path.join(scratch, 'index.js');
+    try {
+        fs.writeFileSync(file, WARM_UP_SOURCE);
+        const handler = pickExport(requireOrImport(file).value, 'handler');
+        handler(Buffer.from('{"a": 1}'), {}, () => {});
+    } finally {
+        delete require.cache[file];
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
+const WARM_UP_SOURCE = `'use strict';
+const greet = (names, options = {}) => names.map((name) => \`\${options.prefix || ''}\${name.toUpperCase()}\`);
+class Tally {
+    constructor(...items) { this.items = [...items]; }
+    get size() { return this.items.length; }
+}
+exports.handler = (event, context, callback) => {
+    try {
+        const data = JSON.parse(event.toString());
+        const { a, ...rest } = data;
+        callback(null, JSON.stringify({ a, rest, names: greet(Object.keys(data)), size: new Tally(a).size }));
+    } catch (err) {
+        callback(err);
+    }
+};
+`;
+
 function warmUp(done) {
     let finished = false;
     const finish = () => {
@@ -1083,6 +1122,7 @@ function warmUp(done) {
         formatData({ warm: true });
         util.format('%s %o', 'warm', { up: 1 });
         new Date().toISOString();
+        warmUpLoader();
     } catch (err) {
         sysLog('warn', `standby warm-up step failed: ${err.message}`);
     }
