@@ -22,7 +22,11 @@ package enum FCSignature {
             headers.first { $0.name == name }?.value
         }
 
-        package var decodedPath: String { rawPath.removingPercentEncoding ?? rawPath }
+        /// Most paths have nothing to decode, and Foundation's decoding goes through CFString: every
+        /// signed call takes this path.
+        package var decodedPath: String {
+            rawPath.utf8.contains(UInt8(ascii: "%")) ? rawPath.removingPercentEncoding ?? rawPath : rawPath
+        }
 
         package var isProxy: Bool { decodedPath.hasPrefix("/2016-08-15/proxy/") }
     }
