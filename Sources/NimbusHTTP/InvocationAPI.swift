@@ -26,11 +26,9 @@ struct InvocationAPI: Sendable {
     func invoke(_ request: Request, _ context: NimbusRequestContext) async throws -> Response {
         let (service, qualifier) = ManagementAPI.qualified(try ManagementAPI.parameter(context, "service"))
         let function = try ManagementAPI.parameter(context, "function")
-        // An alias's version is drawn once per call: by the lane when it drew and then handed the call over.
-        let draw = honorsLaneDraw ? request.headers[WarmLane.drawHeader].flatMap(Double.init) : nil
         let deployment = try await runner.resolve(
             service: service, qualifier: qualifier, function: function,
-            random: draw.map { min(max($0, 0), 1) } ?? .random(in: 0..<1)
+            random: WarmLane.routerDraw(request.headers, honoured: honorsLaneDraw)
         ).deployment
         let isAsync = request.headers[Self.invocationType]?.lowercased() == "async"
         let limit = isAsync ? Self.asyncPayloadLimit : Self.syncPayloadLimit

@@ -49,11 +49,9 @@ struct ProxyAPI: Sendable {
         async throws -> Response
     {
         let (service, qualifier) = ManagementAPI.qualified(segment)
-        // An alias's version is drawn once per call: by the lane when it drew and then handed the call over.
-        let draw = honorsLaneDraw ? request.headers[WarmLane.drawHeader].flatMap(Double.init) : nil
         let resolution = try await runner.resolve(
             service: service, qualifier: qualifier, function: function,
-            random: draw.map { min(max($0, 0), 1) } ?? .random(in: 0..<1))
+            random: WarmLane.routerDraw(request.headers, honoured: honorsLaneDraw))
         let deployment = resolution.deployment
         guard resolution.httpTrigger != nil else {
             throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")

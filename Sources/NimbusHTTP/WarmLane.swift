@@ -56,6 +56,14 @@ package struct WarmLane: Sendable {
         var draw: Double?
     }
 
+    /// The number that picks an alias's version for a call the router runs: the lane's draw when the
+    /// lane drew and then handed the call over (only honoured with the lane in front, which removes the
+    /// header from every client request), else a fresh one.
+    static func routerDraw(_ headers: HTTPFields, honoured: Bool) -> Double {
+        guard honoured, let draw = headers[drawHeader].flatMap(Double.init) else { return .random(in: 0..<1) }
+        return min(max(draw, 0), 1)
+    }
+
     /// The head the router gets: a client's own draw header removed, the lane's draw added if it made one.
     static func forRouter(_ request: HTTPRequest, draw: Double?) -> HTTPRequest {
         guard draw != nil || request.headerFields[drawHeader] != nil else { return request }
@@ -137,15 +145,12 @@ package struct WarmLane: Sendable {
         return runner.supervisor.runWarm(lease, requestId: requestId, kind: kind, on: loop).map { reply in
             var reply = reply
             let call = InstanceCall(requestId: requestId, kind: kind, wantsLogTail: false)
-            var head: HTTPResponse
-            var body: ByteBuffer
-            if case .http = kind {
-                runner.endMetering(meter, deployment, call, trigger: .http, reply: &reply)
-                (head, body) = ProxyAPI.response(reply, deployment: deployment)
-            } else {
-                runner.endMetering(meter, deployment, call, trigger: .sync, reply: &reply)
-                (head, body) = InvocationAPI.responseParts(reply, deployment: deployment, status: .ok)
-            }
+            let trigger: InvocationRecord.Trigger = if case .http = kind { .http } else { .sync }
+            runner.endMetering(meter, deployment, call, trigger: trigger, reply: &reply)
+            var (head, body) =
+                trigger == .http
+                ? ProxyAPI.response(reply, deployment: deployment)
+                : InvocationAPI.responseParts(reply, deployment: deployment, status: .ok)
             head.headerFields[FCResponse.requestIdHeader] = requestId
             head.headerFields[.date] = HTTPDate.now
             head.headerFields[.server] = "nimbus"
