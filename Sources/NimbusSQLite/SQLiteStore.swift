@@ -10,7 +10,7 @@ package struct SQLiteStore: MetadataStore {
     package init(path: String) throws {
         // SQLite gives the -wal and -shm files the database file's mode: 0600 keeps all three private.
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         var configuration = Configuration()

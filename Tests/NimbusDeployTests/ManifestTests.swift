@@ -82,14 +82,14 @@ struct ManifestTests {
         #expect(warnings.contains { $0.contains("oss") })
     }
 
-    @Test func unknownPropertiesAreReportedWithTheirLineAndASuggestion() {
+    @Test func unknownPropertiesAreReportedWithTheirLineAndASuggestion() throws {
         let text = Self.serverlessDevs.replacingOccurrences(of: "memorySize: ${vars.memory}", with: "memorySise: 256")
             .replacingOccurrences(of: "${vars.region-unused-is-fine}", with: "local")
         let found = problems(text)
-        let problem = try? #require(found.first { $0.message.contains("memorySise") })
-        #expect(problem?.line == 19)
-        #expect(problem?.message.contains("did you mean 'memorySize'") == true)
-        #expect(problem?.description.hasPrefix("s.yaml:19:") == true)
+        let problem = try #require(found.first { $0.message.contains("memorySise") })
+        #expect(problem.line == 19)
+        #expect(problem.message.contains("did you mean 'memorySize'"))
+        #expect(problem.description.hasPrefix("s.yaml:19:"))
     }
 
     @Test(arguments: [
