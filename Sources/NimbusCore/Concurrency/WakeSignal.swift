@@ -1,10 +1,12 @@
 import Synchronization
 
 /// Wakes one waiting loop early; a signal sent while nobody waits is kept for the next wait.
-final class WakeSignal: Sendable {
+package final class WakeSignal: Sendable {
     private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    func signal() {
+    package init() {}
+
+    package func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true
@@ -17,7 +19,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns at the next signal or after `seconds`, whichever comes first.
-    func wait(upTo seconds: Double) async {
+    package func wait(upTo seconds: Double) async {
         let timer = Task {
             // Only a sleep that ran its course wakes the waiter; a cancelled one must not leave a signal behind.
             guard (try? await Task.sleep(for: .seconds(seconds))) != nil else { return }
