@@ -205,6 +205,13 @@ let package = Package(
         ),
         .testTarget(name: "NimbusCoreTests", dependencies: ["NimbusCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "NimbusMeteringTests",
+            dependencies: [
+                "NimbusCore", "NimbusMetering", "NimbusSQLite", .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "NimbusRuntimeTests",
             dependencies: ["NimbusCore", "NimbusRuntime"],
             swiftSettings: swiftSettings
