@@ -11,8 +11,12 @@ package final class CallLedger: Sendable {
         var lastUsed = Date()
         /// Warm-lane calls in flight, for attributing the lines the program prints.
         var laneCalls: [String] = []
-        var lastRequestId: String?
+        /// The calls that ended last, oldest first: a line can come through the pipe after its call answered.
+        var ended: [String] = []
     }
+
+    /// How many ended calls a late line can still be attributed to by the id it names.
+    static let endedKept = 8
 
     private let state = Mutex(State())
 
@@ -33,12 +37,13 @@ package final class CallLedger: Sendable {
         state.withLock { state in
             state.served += 1
             state.lastUsed = Date()
-            state.lastRequestId = requestId
+            state.ended.append(requestId)
+            if state.ended.count > Self.endedKept { state.ended.removeFirst() }
             if lane, let index = state.laneCalls.firstIndex(of: requestId) { state.laneCalls.remove(at: index) }
         }
     }
 
-    var laneCalls: [String] { state.withLock { $0.laneCalls } }
-    var lastRequestId: String? { state.withLock { $0.lastRequestId } }
+    /// Lane calls in flight and the calls that ended last (oldest first), read together.
+    var calls: (lane: [String], ended: [String]) { state.withLock { ($0.laneCalls, $0.ended) } }
     var served: (count: Int, lastUsed: Date) { state.withLock { ($0.served, $0.lastUsed) } }
 }

@@ -31,16 +31,18 @@ extension Instance {
         endWaiters.removeValue(forKey: requestId)?.resume()
     }
 
-    /// Attributes a line to a call: the one whose request id it mentions (in flight, or named by an
-    /// `FC ... RequestId:` marker), else the only call in flight, else (the pipe can deliver a line
-    /// after its call answered) the call that ended last.
+    /// Attributes a line to a call: the one whose request id it mentions (in flight, or one of the last
+    /// to end: the pipe can deliver a line after its call answered, and the next call may be running by
+    /// then), or names in an `FC ... RequestId:` marker; else the only call in flight; else the call
+    /// that ended last.
     func route(_ text: String, requestId explicit: String? = nil) async {
-        let lane = ledger.laneCalls
+        let (lane, ended) = ledger.calls
         let requestId =
             explicit ?? active.keys.first(where: { Self.mentions(text, $0) })
-            ?? lane.first(where: { Self.mentions(text, $0) }) ?? Self.markedRequestId(text)
+            ?? lane.first(where: { Self.mentions(text, $0) }) ?? ended.last(where: { Self.mentions(text, $0) })
+            ?? Self.markedRequestId(text)
             ?? (active.count + lane.count == 1 ? active.keys.first ?? lane.first : nil)
-            ?? (active.isEmpty && lane.isEmpty ? ledger.lastRequestId : nil)
+            ?? (active.isEmpty && lane.isEmpty ? ended.last : nil)
         recentOutput.append(text)
         if let requestId, active[requestId] != nil {
             active[requestId]??.append(text)

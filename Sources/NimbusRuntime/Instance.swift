@@ -117,7 +117,7 @@ actor Instance {
         let served = ledger.served
         return InstanceSummary(
             id: id, state: state.rawValue, createdAt: createdAt, lastUsed: served.lastUsed, callsServed: served.count,
-            activeCalls: active.count + ledger.laneCalls.count,
+            activeCalls: active.count + ledger.calls.lane.count,
             memoryMB: cgroup?.currentMemoryBytes().map { Double($0) / 1_048_576 }
                 ?? process?.peakMemoryMB() ?? 0)
     }
