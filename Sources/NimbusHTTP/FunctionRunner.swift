@@ -60,12 +60,13 @@ package struct FunctionRunner: Sendable {
             return cache.get(key(qualifier), generation: generation)
         }
         guard let spec = aliases.get("\(service)\u{0}\(qualifier)", generation: generation) else { return nil }
-        var resolutions: [String: Resolution] = [:]
+        let picked = spec.pick(random)
+        var resolution: Resolution?
         for version in [spec.versionId] + spec.additionalVersionWeight.keys {
-            guard let resolution = cache.get(key(version), generation: generation) else { return nil }
-            resolutions[version] = resolution
+            guard let cached = cache.get(key(version), generation: generation) else { return nil }
+            if version == picked { resolution = cached }
         }
-        return resolutions[spec.pick(random)]
+        return resolution
     }
 
     /// `random` picks an alias's version (a canary split); the default draws a fresh number per call.

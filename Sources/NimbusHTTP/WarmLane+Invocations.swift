@@ -18,13 +18,14 @@ extension WarmLane {
         guard parts.count == 4, !parts[0].isEmpty, parts[1] == "functions", !parts[2].isEmpty,
             parts[3] == "invocations"
         else { return nil }
+        // The cache lookup first: a call the lane cannot take is not verified twice (here and by the router).
+        guard let (resolution, draw) = cachedResolution(segment: String(parts[0]), function: String(parts[2]))
+        else { return nil }
         let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
         let signed = FCSignature.Request(
             method: request.method.rawValue, rawPath: String(path), rawQuery: query,
             headers: request.headerFields.map { ($0.name.canonicalName, $0.value) })
-        guard (try? authenticator.verify(signed, now: Date())) != nil,
-            let (resolution, draw) = cachedResolution(segment: String(parts[0]), function: String(parts[2]))
-        else { return nil }
+        guard (try? authenticator.verify(signed, now: Date())) != nil else { return nil }
         return Plan(resolution: resolution, requestURI: uri, call: .event, draw: draw)
     }
 }

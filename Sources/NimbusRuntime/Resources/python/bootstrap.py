@@ -1259,19 +1259,13 @@ def _control_reply(status, reason, payload):
     return Reply(status, reason, [("Content-Type", CONTENT_TYPE_ERROR)], body, status == 200)
 
 
-def _is_assign_call(call):
-    # Platform calls always carry x-fc-control-path; an HTTP-trigger request whose own path is
-    # /nimbus/assign therefore still reaches the function after assignment.
-    return (
-        call.method == "POST"
-        and call.path.split("?", 1)[0] == ASSIGN_PATH
-        and not call.header("x-fc-control-path")
-    )
+def _is_assign_call(call, method="POST"):
+    """POST assigns the standby; GET (before assignment) asks whether it is assigned.
 
-
-def _is_assign_probe(call):
+    Platform calls always carry x-fc-control-path; an HTTP-trigger request whose own path is
+    /nimbus/assign therefore still reaches the function after assignment."""
     return (
-        call.method == "GET"
+        call.method == method
         and call.path.split("?", 1)[0] == ASSIGN_PATH
         and not call.header("x-fc-control-path")
     )
@@ -1281,7 +1275,7 @@ def _standby_gate(call):
     """In a standby process: the reply to the assign call, or 503 while unassigned, else None."""
     if _is_assign_call(call):
         return _assign(call)
-    if not _assigned and _is_assign_probe(call):
+    if not _assigned and _is_assign_call(call, "GET"):
         return _control_reply(200, "OK", {"assigned": False})
     if not _assigned:
         return _control_reply(503, "Service Unavailable", {"errorMessage": "instance not assigned"})
