@@ -75,18 +75,14 @@ struct AsyncInvocationAPI: Sendable {
         filter.newestFirst = query["sortOrderByTime"]?.lowercased() == "desc"
         var limit = 50
         if let text = query["limit"], !text.isEmpty {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw .invalidArgument("limit '\(text)' must be an integer from 1 to 100")
-            }
-            limit = value
+            limit = try Bounded.integer(text, "limit", in: 1...100)
         }
         return (filter, limit)
     }
 
     static func milliseconds(_ query: [String: String], _ key: String) throws(NimbusError) -> Date? {
         guard let text = query[key], !text.isEmpty else { return nil }
-        guard let value = Double(text) else { throw .invalidArgument("\(key) must be milliseconds since the epoch") }
-        return Date(timeIntervalSince1970: value / 1000)
+        return try Bounded.epoch(text, key, scale: 1000)
     }
 
     /// FC's `StatefulAsyncInvocation`, times in milliseconds; `attempts`, `redeliveries` and `enqueuedTime` are

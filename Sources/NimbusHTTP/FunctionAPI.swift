@@ -64,7 +64,9 @@ package struct FunctionAPI: Sendable {
             let function = try ManagementAPI.parameter(context, "function")
             _ = try await runner.control.function(function, service: service)
             let query = ManagementAPI.query(request)
-            let since = query["since"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+            let since = try query["since"].map { text throws(NimbusError) in
+                try Bounded.epoch(text, "since", scale: 1000)
+            }
             let limit = min(10_000, max(1, query["limit"].flatMap(Int.init) ?? 1000))
             let lines = await runner.supervisor.logs.read(
                 service: service, function: function, since: since, limit: limit)

@@ -101,7 +101,11 @@ package struct FunctionRunner: Sendable {
             service: serviceRecord, function: functionRecord, qualifier: qualifier, versionId: version,
             region: control.region, accountId: control.credentials.accountId)
         let maximum: Int? =
-            if case .number(let value)? = try await onDemand?.fields["maximumInstanceCount"] { Int(value) } else { nil }
+            if case .number(let value)? = try await onDemand?.fields["maximumInstanceCount"] {
+                value.integer(in: FunctionConfigRecord.maximumInstanceCounts)
+            } else {
+                nil
+            }
         let resolution = Resolution(
             deployment: Supervisor.Deployment(
                 contract: contract, codeDirectory: codeDirectory(functionRecord.code), maximumInstances: maximum),
@@ -148,12 +152,13 @@ package struct FunctionRunner: Sendable {
             else { break }
             for config in configs.items {
                 // random 1.0 is past every canary threshold: the alias's main version
-                guard case .number(let target)? = config.fields["target"], target > 0,
+                guard case .number(let number)? = config.fields["target"],
+                    let target = number.integer(in: FunctionConfigRecord.provisionTargets), target > 0,
                     let resolved = try? await resolve(
                         service: config.serviceName, qualifier: config.qualifier, function: config.functionName,
                         random: 1.0)
                 else { continue }
-                targets.append((resolved.deployment, Int(target)))
+                targets.append((resolved.deployment, target))
             }
             guard let next = configs.nextToken else { break }
             page.nextToken = next

@@ -50,12 +50,12 @@ package struct UsageAPI: Sendable {
         let since = try Self.time(query["since"] ?? "1h", now: until, field: "since")
         guard since < until else { throw NimbusError.invalidArgument("since must be before until") }
         let window = until.timeIntervalSince(since)
-        guard window <= 31 * 86_400 else { throw NimbusError.invalidArgument("the window may span at most 31 days") }
+        guard window <= Self.longestWindow else {
+            throw NimbusError.invalidArgument("the window may span at most 31 days")
+        }
         var step = (window / 60 / 60).rounded(.up) * 60
         if let text = query["step"], !text.isEmpty {
-            guard let value = Double(text), value >= 60 else {
-                throw NimbusError.invalidArgument("step must be a number of seconds, at least 60")
-            }
+            let value = try Bounded.real(text, "step (seconds)", in: 60...Self.longestWindow)
             step = (value / 60).rounded(.up) * 60
         }
         await flush()
@@ -67,8 +67,11 @@ package struct UsageAPI: Sendable {
         return UsageReport(rollups: rollups, since: since, until: until, step: step, prices: prices)
     }
 
+    /// The widest window a report spans: 31 days.
+    static let longestWindow: TimeInterval = 31 * 86_400
+
     static func time(_ text: String, now: Date, field: String) throws -> Date {
-        if let seconds = Double(text), seconds > 1_000_000_000 { return Date(timeIntervalSince1970: seconds) }
+        if let seconds = Double(text), seconds > 1_000_000_000 { return try Bounded.epoch(text, field) }
         guard let seconds = AgeText.seconds(text) else {
             throw NimbusError.invalidArgument(
                 "\(field) '\(text)' must be a duration back from now (90s, 15m, 1h, 7d) or epoch seconds")

@@ -17,7 +17,11 @@ struct PackageExtractor {
         guard entries.count <= limits.maximumEntries else {
             throw NimbusError.invalidArgument("the code package has more than \(limits.maximumEntries) entries")
         }
-        let declared = entries.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
+        // Saturating: sizes from a crafted ZIP64 header could wrap a plain sum past the limit.
+        let declared = entries.reduce(UInt64(0)) { sum, entry in
+            let (total, overflow) = sum.addingReportingOverflow(entry.uncompressedSize)
+            return overflow ? .max : total
+        }
         guard declared <= UInt64(limits.maximumExtractedBytes) else {
             throw NimbusError.invalidArgument(
                 "the code package expands to \(declared) bytes; the limit is \(limits.maximumExtractedBytes) bytes")

@@ -148,7 +148,7 @@ enum Listing {
     }
 
     static func number(_ value: JSONValue?) -> String {
-        if case .number(let number)? = value { return String(Int(number)) }
+        if case .number(let number)? = value { return number.description }
         return "-"
     }
 

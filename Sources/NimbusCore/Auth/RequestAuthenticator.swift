@@ -56,8 +56,11 @@ package enum HTTPDate {
     /// 10 us per call on Linux.
     package static func parse(_ text: String) -> Date? {
         let parts = text.split(separator: " ")
+        // The year is bounded before any arithmetic: `Date` is the first header a signed call is checked on,
+        // so a year of 2^62 reached the day count's multiplications unauthenticated.
         guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]),
-            let month = months.firstIndex(of: String(parts[2])), (1...daysIn(month: month, year: year)).contains(day)
+            (1...9999).contains(year), let month = months.firstIndex(of: String(parts[2])),
+            (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3, (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2])

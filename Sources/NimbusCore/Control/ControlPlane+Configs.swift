@@ -57,15 +57,16 @@ extension ControlPlane {
     {
         switch kind {
         case .provision:
-            let target = try integer(fields, "target", 0...10000, required: true)
-            var kept: [String: JSONValue] = ["target": .number(Double(target ?? 0))]
+            let target = try integer(fields, "target", FunctionConfigRecord.provisionTargets, required: true)
+            var kept: [String: JSONValue] = ["target": .number(target ?? 0)]
             for key in ["scheduledActions", "targetTrackingPolicies", "alwaysAllocateCPU"] {
                 if let value = fields[key], value != .null { kept[key] = value }
             }
             return kept
         case .onDemand:
-            let maximum = try integer(fields, "maximumInstanceCount", 0...100000, required: true)
-            return ["maximumInstanceCount": .number(Double(maximum ?? 0))]
+            let maximum = try integer(
+                fields, "maximumInstanceCount", FunctionConfigRecord.maximumInstanceCounts, required: true)
+            return ["maximumInstanceCount": .number(maximum ?? 0)]
         case .asyncInvoke:
             return try asyncInvokeFields(fields)
         }
@@ -73,11 +74,11 @@ extension ControlPlane {
 
     static func asyncInvokeFields(_ fields: [String: JSONValue]) throws(NimbusError) -> [String: JSONValue] {
         var kept: [String: JSONValue] = [:]
-        if let age = try integer(fields, "maxAsyncEventAgeInSeconds", 1...86400, required: false) {
-            kept["maxAsyncEventAgeInSeconds"] = .number(Double(age))
+        if let age = try integer(fields, "maxAsyncEventAgeInSeconds", AsyncInvokePolicy.ageRange, required: false) {
+            kept["maxAsyncEventAgeInSeconds"] = .number(age)
         }
-        if let attempts = try integer(fields, "maxAsyncRetryAttempts", 0...8, required: false) {
-            kept["maxAsyncRetryAttempts"] = .number(Double(attempts))
+        if let attempts = try integer(fields, "maxAsyncRetryAttempts", AsyncInvokePolicy.retryRange, required: false) {
+            kept["maxAsyncRetryAttempts"] = .number(attempts)
         }
         if let stateful = fields["statefulInvocation"], stateful != .null {
             guard case .bool = stateful else { throw .invalidArgument("statefulInvocation must be a boolean") }
@@ -118,10 +119,9 @@ extension ControlPlane {
             if required { throw .invalidArgument("field '\(key)' is required") }
             return nil
         }
-        guard case .number(let number) = value, number.rounded() == number, abs(number) < 1e9 else {
-            throw .invalidArgument("field '\(key)' must be an integer")
+        guard case .number(let number) = value else {
+            throw .invalidArgument("\(key) must be an integer from \(bounds.lowerBound) to \(bounds.upperBound)")
         }
-        try Validation.range(Int(number), key, bounds)
-        return Int(number)
+        return try number.integer(key, in: bounds)
     }
 }

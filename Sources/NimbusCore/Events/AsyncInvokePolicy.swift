@@ -5,6 +5,9 @@ package struct AsyncInvokePolicy: Sendable, Equatable {
     /// FC's defaults: 3 retries, events live 24 hours.
     package static let defaultRetries = 3
     package static let defaultMaximumAge: TimeInterval = 86_400
+    /// FC's bounds for `maxAsyncRetryAttempts` and `maxAsyncEventAgeInSeconds`.
+    package static let retryRange = 0...8
+    package static let ageRange = 1...86_400
 
     package var maximumRetries: Int
     package var maximumAge: TimeInterval
@@ -27,8 +30,15 @@ package struct AsyncInvokePolicy: Sendable, Equatable {
     package init(config: FunctionConfigRecord?) {
         self.init()
         guard let fields = config?.fields else { return }
-        if case .number(let retries)? = fields["maxAsyncRetryAttempts"] { maximumRetries = Int(retries) }
-        if case .number(let age)? = fields["maxAsyncEventAgeInSeconds"] { maximumAge = age }
+        // Stored configs were checked by the control plane; a value outside FC's range keeps the default.
+        if case .number(let retries)? = fields["maxAsyncRetryAttempts"],
+            let value = retries.integer(in: Self.retryRange)
+        {
+            maximumRetries = value
+        }
+        if case .number(let age)? = fields["maxAsyncEventAgeInSeconds"], let value = age.integer(in: Self.ageRange) {
+            maximumAge = TimeInterval(value)
+        }
         if case .bool(let flag)? = fields["statefulInvocation"] { stateful = flag }
         let routes = fields["destinationConfig"]
         onSuccess = routes?.field("onSuccess")?.field("destination")?.stringValue
@@ -54,9 +64,13 @@ package enum DestinationARN {
         guard path.count == 4, path[0] == "services", path[2] == "functions", !path[1].isEmpty, !path[3].isEmpty else {
             throw .invalidArgument("destination '\(arn)' must end in services/<service>/functions/<function>")
         }
-        let service = path[1].split(separator: ".", maxSplits: 1)
+        // `services/.v1/...` or `services/svc./...` name no service or no qualifier: refuse, don't index past them.
+        let service = path[1].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let name = service.first, !name.isEmpty, service.count == 1 || !service[1].isEmpty else {
+            throw .invalidArgument("destination '\(arn)' must name services/<service>[.<qualifier>]")
+        }
         return QualifiedFunction(
-            serviceName: String(service[0]), qualifier: service.count > 1 ? String(service[1]) : "LATEST",
+            serviceName: String(name), qualifier: service.count > 1 ? String(service[1]) : "LATEST",
             functionName: String(path[3]))
     }
 

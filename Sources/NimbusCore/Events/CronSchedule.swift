@@ -11,6 +11,9 @@ package struct CronSchedule: Sendable, Equatable {
     package var kind: Kind
     package var timeZone: TimeZone
 
+    /// The longest `@every` (366 days): longer ones, or `@every 1e400s`, would reach infinite dates.
+    static let longestInterval: TimeInterval = 366 * 86_400
+
     package init(parsing text: String) throws(NimbusError) {
         var expression = text.trimmingCharacters(in: .whitespaces)
         timeZone = TimeZone(identifier: "UTC")!
@@ -25,9 +28,10 @@ package struct CronSchedule: Sendable, Equatable {
         }
         if expression.hasPrefix("@every") {
             let duration = expression.dropFirst("@every".count).trimmingCharacters(in: .whitespaces)
-            guard let seconds = Self.goDuration(duration), seconds >= 1 else {
+            guard let seconds = Self.goDuration(duration), (1...Self.longestInterval).contains(seconds) else {
                 throw .invalidArgument(
-                    "cronExpression '\(text)': @every needs a duration of at least 1s, such as 30s, 5m or 1h30m")
+                    "cronExpression '\(text)': @every needs a duration from 1s to 8784h (366 days), such as 30s, "
+                        + "5m or 1h30m")
             }
             kind = .interval(seconds.rounded(.down))
             return

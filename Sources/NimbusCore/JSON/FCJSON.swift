@@ -107,15 +107,22 @@ package enum FCJSON {
         func name(_ path: [any CodingKey]) -> String {
             path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
+        // A number that does not fit the field's type: name the range the field takes.
+        func outOfRange(_ context: DecodingError.Context) -> String? {
+            let field = name(context.codingPath)
+            return Validation.integerRanges[field].map {
+                "\(field) must be an integer from \($0.lowerBound) to \($0.upperBound)"
+            }
+        }
         switch error {
         case .typeMismatch(let type, let context):
-            return "field '\(name(context.codingPath))' has the wrong type, expected \(type)"
+            return outOfRange(context) ?? "field '\(name(context.codingPath))' has the wrong type, expected \(type)"
         case .valueNotFound(_, let context):
             return "field '\(name(context.codingPath))' must not be null"
         case .keyNotFound(let key, let context):
             return "field '\(name(context.codingPath + [key]))' is required"
         case .dataCorrupted(let context):
-            return "field '\(name(context.codingPath))' is invalid"
+            return outOfRange(context) ?? "field '\(name(context.codingPath))' is invalid"
         @unknown default:
             return "invalid request body"
         }

@@ -2,10 +2,14 @@
 package enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
-    case number(Double)
+    case number(JSONNumber)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
+
+    /// Numbers Nimbus itself writes (counts, times); input numbers are read through ``JSONNumber``.
+    package static func number(_ value: Double) -> JSONValue { .number(JSONNumber(value)) }
+    package static func number(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
 
     package subscript(key: String) -> JSONValue? {
         if case .object(let fields) = self { return fields[key] }
@@ -57,7 +61,7 @@ extension JSONValue: Codable {
             } else if let value = try? single.decode(Bool.self) {
                 self = .bool(value)
             } else if let value = try? single.decode(Double.self) {
-                self = .number(value)
+                self = .number(JSONNumber(value))
             } else {
                 self = .string(try single.decode(String.self))
             }
@@ -74,11 +78,7 @@ extension JSONValue: Codable {
             try single.encode(value)
         case .number(let value):
             var single = encoder.singleValueContainer()
-            if value.rounded() == value, abs(value) < 9e15 {
-                try single.encode(Int64(value))
-            } else {
-                try single.encode(value)
-            }
+            try value.encode(into: &single)
         case .string(let value):
             var single = encoder.singleValueContainer()
             try single.encode(value)

@@ -4,7 +4,10 @@ import Foundation
 package enum AgeText {
     package static func seconds(_ text: String) -> TimeInterval? {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0 else {
+        // At most 100 years: a span of 1e300 seconds would reach dates no conversion can hold.
+        guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0,
+            amount * unit <= 100 * 366 * 86_400
+        else {
             return nil
         }
         return amount * unit

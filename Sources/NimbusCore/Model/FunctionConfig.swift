@@ -8,6 +8,10 @@ package struct FunctionConfigRecord: Sendable, Equatable {
         case asyncInvoke = "async-invoke"
     }
 
+    /// FC's bounds for a provision config's `target` and an on-demand config's `maximumInstanceCount`.
+    package static let provisionTargets = 0...10_000
+    package static let maximumInstanceCounts = 0...100_000
+
     package var kind: Kind
     package var serviceName: String
     package var qualifier: String

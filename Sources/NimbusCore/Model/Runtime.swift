@@ -29,22 +29,26 @@ extension FunctionSpec {
             guard let handler, !handler.isEmpty else { throw .invalidArgument("field 'handler' is required") }
         }
         if let memorySize {
-            try Validation.range(memorySize, "memorySize", 128...32768)
+            try Validation.range(memorySize, "memorySize")
             guard memorySize % 64 == 0 else {
                 throw .invalidArgument("memorySize \(memorySize) must be a multiple of 64 MB")
             }
         }
-        try Validation.range(timeout, "timeout", 1...86400)
-        try Validation.range(initializationTimeout, "initializationTimeout", 1...300)
-        try Validation.range(instanceConcurrency, "instanceConcurrency", 1...100)
-        try Validation.range(caPort, "caPort", 1...65535)
-        try Validation.range(diskSize, "diskSize", 512...10240)
+        for (value, field) in [
+            (timeout, "timeout"), (initializationTimeout, "initializationTimeout"),
+            (instanceConcurrency, "instanceConcurrency"), (caPort, "caPort"), (diskSize, "diskSize"),
+        ] {
+            try Validation.range(value, field)
+        }
+        if let cpu { _ = try Bounded.real(cpu, "cpu", in: Validation.cpuRange) }
         try Validation.environment(environmentVariables)
         if let instanceType, !["e1", "c1"].contains(instanceType) {
             throw .invalidArgument("instanceType '\(instanceType)' is not supported by Nimbus (use e1 or c1)")
         }
-        for hook in [instanceLifecycleConfig?.preFreeze, instanceLifecycleConfig?.preStop] {
-            try Validation.range(hook?.timeout, "instanceLifecycleConfig timeout", 1...900)
+        for (hook, name) in [
+            (instanceLifecycleConfig?.preFreeze, "preFreeze"), (instanceLifecycleConfig?.preStop, "preStop"),
+        ] {
+            try Validation.range(hook?.timeout, "instanceLifecycleConfig.\(name).timeout")
         }
     }
 }

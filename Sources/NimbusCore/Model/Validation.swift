@@ -52,6 +52,22 @@ package enum Validation {
         }
     }
 
+    /// A field of ``integerRanges`` within its range.
+    package static func range(_ value: Int?, _ field: String) throws(NimbusError) {
+        try range(value, field, integerRanges[field] ?? Int.min...Int.max)
+    }
+
+    /// FC's bounds for the integer fields of typed bodies, by their path; decoding errors name them too.
+    package static let integerRanges: [String: ClosedRange<Int>] = [
+        "memorySize": 128...32768, "timeout": 1...86400, "initializationTimeout": 1...300,
+        "instanceConcurrency": 1...100, "caPort": 1...65535, "diskSize": 512...10240,
+        "instanceLifecycleConfig.preFreeze.timeout": 1...900, "instanceLifecycleConfig.preStop.timeout": 1...900,
+        "nasConfig.userId": -1...65534, "nasConfig.groupId": -1...65534,
+    ]
+
+    /// FC 2.0's vCPU sizes for a function's `cpu`.
+    package static let cpuRange: ClosedRange<Double> = 0.05...16
+
     /// Environment variable names start with a letter; the whole map fits in 4 KB.
     package static func environment(_ variables: [String: String]?) throws(NimbusError) {
         guard let variables else { return }

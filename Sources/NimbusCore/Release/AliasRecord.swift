@@ -37,7 +37,7 @@ package struct AliasSpec: Sendable, Equatable {
         if let value = fields["versionId"], value != .null {
             switch value {
             case .string(let text): spec.versionId = text
-            case .number(let number) where number.rounded() == number: spec.versionId = String(Int(number))
+            case .number(let number): spec.versionId = String(try number.integer("versionId", in: VersionRecord.ids))
             default: throw .invalidArgument("versionId must be a version id such as \"1\"")
             }
         }
@@ -54,7 +54,7 @@ package struct AliasSpec: Sendable, Equatable {
                 guard case .number(let share) = weight else {
                     throw .invalidArgument("additionalVersionWeight.\(version) must be a number from 0 to 1")
                 }
-                parsed[version] = share
+                parsed[version] = try share.real("additionalVersionWeight.\(version)", in: 0...1)
             }
             spec.additionalVersionWeight = parsed
         }

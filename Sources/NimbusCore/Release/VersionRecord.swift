@@ -6,6 +6,8 @@ package struct VersionRecord: Sendable, Equatable {
     package var serviceName: String
     /// Increasing per service, never reused (FC's `versionId`, a decimal string on the wire).
     package var versionId: Int
+    /// The ids a version can have.
+    package static let ids = 1...Int.max
     package var description: String
     package var createdTime: Date
     package var snapshot: ServiceSnapshot

@@ -23,10 +23,7 @@ package struct PageQuery: Sendable, Equatable {
             nextToken: query["nextToken"].flatMap { $0.isEmpty ? nil : $0 },
             limit: defaultLimit)
         if let text = query["limit"], !text.isEmpty {
-            guard let value = Int(text), (1...PageQuery.maximumLimit).contains(value) else {
-                throw .invalidArgument("limit '\(text)' must be an integer from 1 to \(PageQuery.maximumLimit)")
-            }
-            limit = value
+            limit = try Bounded.integer(text, "limit", in: 1...PageQuery.maximumLimit)
         }
     }
 

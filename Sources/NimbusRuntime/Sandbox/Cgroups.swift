@@ -132,7 +132,7 @@ package final class InstanceCgroup: Sendable {
             var value = 0
             var digits = 0
             for byte in buffer.prefix(count) {
-                guard byte >= 0x30, byte <= 0x39 else { break }
+                guard byte >= 0x30, byte <= 0x39, digits < 18 else { break }
                 value = value * 10 + Int(byte - 0x30)
                 digits += 1
             }
