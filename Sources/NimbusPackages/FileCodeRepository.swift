@@ -43,6 +43,7 @@ package struct FileCodeRepository: CodeRepository {
             throw NimbusError.invalidArgument(
                 "the code package is \(zip.count) bytes; the limit is \(limits.maximumZipBytes) bytes")
         }
+        try ZipPreflight.check(zip, maximumEntries: limits.maximumEntries)
         let digest = SHA256.hash(data: zip).map { String(format: "%02x", $0) }.joined()
         let info = CodeInfo(size: zip.count, checksum: String(CRC64.checksum(zip)), digest: digest)
         let fileManager = FileManager.default
