@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 import NimbusCore
 
 /// Gives every request an FC request id and turns every error into FC's JSON error body.
@@ -31,6 +32,10 @@ package struct FCErrorMiddleware: RouterMiddleware {
             return FCResponse.error(error, requestId: requestId)
         } catch let error as HTTPError {
             return FCResponse.error(Self.translate(error, request), requestId: requestId)
+        } catch let error as HTTPParserError {
+            // A body cut short (the client closed early, a chunk never finished) is the client's fault.
+            let reason = "the request could not be read: \(error.debugDescription)"
+            return FCResponse.error(NimbusError(.invalidArgument, reason), requestId: requestId)
         } catch {
             context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
             return FCResponse.error(NimbusError(.internalServerError, "internal error"), requestId: requestId)

@@ -82,7 +82,8 @@ struct InvocationAPI: Sendable {
     }
 
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        // A Content-Length past Int.max (NIO's parser takes any UInt64) is too large, not absent.
+        if let length = request.headers[.contentLength], Int(length).map({ $0 > limit }) ?? true {
             throw NimbusError(.entityTooLarge, "payload size exceeds maximum allowed size (\(limit) bytes)")
         }
         do {

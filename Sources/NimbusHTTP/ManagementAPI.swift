@@ -49,7 +49,8 @@ package struct ManagementAPI: Sendable {
     }
 
     func body(_ request: Request) async throws -> ByteBuffer {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBodyBytes {
+        // A Content-Length past Int.max (NIO's parser takes any UInt64) is too large, not absent.
+        if let length = request.headers[.contentLength], Int(length).map({ $0 > maximumBodyBytes }) ?? true {
             throw Self.tooLarge(maximumBodyBytes)
         }
         do {
