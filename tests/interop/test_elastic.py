@@ -98,6 +98,7 @@ def test_the_platform_cap_throttles_and_says_so(elastic):
     assert throttled and len(ran) <= 4, results
     assert all(r.status_code == 429 and 'platform cap of 4 instances' in r.message and
                'NIMBUS_INSTANCE_MAX' in r.message for r in throttled), throttled[0].message
+    assert wait_for(lambda: instances(client, 'wide') == [], 15)  # the room is free again for the next tests
 
 
 def test_idle_instances_scale_to_zero(elastic):
