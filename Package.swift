@@ -181,9 +181,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // nimbus-init is a dependency so that `swift build --product nimbus` builds it too (beside nimbus,
+        // where the server looks for it); an executable target is built, not linked, as a dependency.
         .executableTarget(
             name: "nimbus",
             dependencies: [
+                "nimbus-init",
                 "NimbusCore",
                 "NimbusClient",
                 "NimbusDeploy",

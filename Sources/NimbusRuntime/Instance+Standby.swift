@@ -66,7 +66,7 @@ extension Instance {
         do {
             guard let slot else { throw NimbusError(.internalServerError, "not a standby instance") }
             try slot.attach(codeDirectory.path)
-            cgroup?.apply(SandboxPlan(spec: contract.function.spec, service: contract.service.spec).limits)
+            try cgroup?.apply(SandboxPlan(spec: contract.function.spec, service: contract.service.spec).limits)
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/nimbus/assign")
             request.method = .POST
             request.headers.add(name: "content-type", value: "application/json")

@@ -4,8 +4,9 @@ import Foundation
 package struct RuntimeConfiguration: Sendable {
     /// An instance with no calls for this long is stopped (FC: 3 to 5 minutes).
     package var idleTimeout: TimeInterval = 240
-    /// On-demand instances one function may run at once.
-    package var maximumInstancesPerFunction: Int = 10
+    /// On-demand instances one function may run at once, unless its on-demand config says otherwise;
+    /// nil caps a function only by `maximumInstances`, as FC caps none by default.
+    package var maximumInstancesPerFunction: Int?
     /// Instances of all functions together; calls past it queue, then get 429 `ResourceExhausted`.
     package var maximumInstances: Int = 100
     /// Instance processes starting at once (the rest wait their turn): a burst on few cores finishes

@@ -7,6 +7,13 @@ extension Supervisor {
         configuration.maximumInstances - pools.instanceCount
     }
 
+    /// The cap on a deployment's on-demand instances and where it is set (see ``InstanceCap``).
+    func cap(for deployment: Deployment) -> InstanceCap {
+        InstanceCap(
+            onDemand: deployment.maximumInstances, perFunction: configuration.maximumInstancesPerFunction,
+            platform: configuration.maximumInstances)
+    }
+
     /// The pool of a deployment, created or brought up to date with its limits.
     /// `minimum` is the provisioned target; nil keeps the current one.
     @discardableResult
@@ -16,7 +23,7 @@ extension Supervisor {
         let spec = deployment.contract.function.spec
         let limits = InstancePool.Limits(
             concurrency: spec.instanceConcurrency ?? 1,
-            maximumInstances: deployment.maximumInstances ?? configuration.maximumInstancesPerFunction,
+            maximumInstances: cap(for: deployment).limit,
             minimumInstances: minimum ?? pools[key]?.pool.limits.minimumInstances ?? 0)
         if pools[key] == nil {
             var initial = limits

@@ -171,13 +171,15 @@ package actor Supervisor: Service {
         waiter.resume(throwing: NimbusError(.resourceExhausted, "the call was cancelled while it waited"))
     }
 
+    /// A queued call waited too long: 429, naming the cap that was full and how to raise it.
     private func expire(_ call: InstancePool.CallID, key: PoolKey) {
-        guard pools.update(key, { $0.pool.cancel(call) }) == true, let waiter = waiters.removeValue(forKey: call)
+        guard let entry = pools[key], pools.update(key, { $0.pool.cancel(call) }) == true,
+            let waiter = waiters.removeValue(forKey: call)
         else { return }
-        waiter.resume(
-            throwing: NimbusError(
-                .resourceExhausted,
-                "no instance of function '\(key.function)' became free within \(Int(configuration.queueTimeout)) s"))
+        let message = cap(for: entry.deployment).throttleMessage(
+            function: key.function, waited: Int(configuration.queueTimeout), instances: entry.pool.instanceCount,
+            platformInstances: pools.instanceCount, platformLimit: configuration.maximumInstances)
+        waiter.resume(throwing: NimbusError(.resourceExhausted, message))
     }
 
     /// An older configuration of a function stops taking calls; its idle instances go at the next reap.

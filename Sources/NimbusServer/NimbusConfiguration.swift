@@ -19,7 +19,7 @@ import NimbusRuntime
 /// | `access.key.secret` | `NIMBUS_ACCESS_KEY_SECRET` | generated |
 /// | `security.token` | `NIMBUS_SECURITY_TOKEN` | none |
 /// | `instance.idle.timeout` | `NIMBUS_INSTANCE_IDLE_TIMEOUT` | `240` (seconds) |
-/// | `instance.max.per.function` | `NIMBUS_INSTANCE_MAX_PER_FUNCTION` | `10` |
+/// | `instance.max.per.function` | `NIMBUS_INSTANCE_MAX_PER_FUNCTION` | none: only `instance.max` (FC caps no function unless its on-demand config does) |
 /// | `instance.max` | `NIMBUS_INSTANCE_MAX` | `100` (all functions together) |
 /// | `instance.standby` | `NIMBUS_INSTANCE_STANDBY` | `2` (per runtime; 0 disables) |
 /// | `instance.queue.timeout` | `NIMBUS_INSTANCE_QUEUE_TIMEOUT` | `30` (seconds a call waits, then 429) |
@@ -78,8 +78,7 @@ package struct NimbusConfiguration: Sendable {
         accessKeySecret = config.string(forKey: "access.key.secret", isSecret: true)
         securityToken = config.string(forKey: "security.token", isSecret: true)
         runtime.idleTimeout = config.double(forKey: "instance.idle.timeout", default: runtime.idleTimeout)
-        runtime.maximumInstancesPerFunction = config.int(
-            forKey: "instance.max.per.function", default: runtime.maximumInstancesPerFunction)
+        runtime.maximumInstancesPerFunction = config.int(forKey: "instance.max.per.function")
         sandbox = config.string(forKey: "sandbox", default: "on").lowercased() != "off"
         bubblewrapPath = config.string(forKey: "bwrap", default: bubblewrapPath)
         runtime.maximumInstances = config.int(forKey: "instance.max", default: runtime.maximumInstances)

@@ -21,7 +21,7 @@ package enum NimbusServer {
         _ configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus"),
         onRunning: @escaping @Sendable (Int, CredentialsFile.Loaded) async -> Void = { _, _ in }
     ) async throws -> some ApplicationProtocol {
-        let sandbox = try await SandboxCheck.resolve(configuration, logger: logger)
+        let sandbox = try await StartupCheck.resolve(configuration, logger: logger)
         var runtime = configuration.runtime
         runtime.sandbox = sandbox.setup
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true).standardizedFileURL

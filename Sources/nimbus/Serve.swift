@@ -33,15 +33,21 @@ struct Serve: AsyncParsableCommand {
         if let region { values["nimbus.region"] = .init(.string(region), isSecret: false) }
         let configuration = NimbusConfiguration.load(commandLine: values)
         let logger = Logger(label: "nimbus")
-        try await NimbusServer.run(configuration, logger: logger) { port, loaded in
-            // Unbuffered, so that scripts reading a pipe see the endpoint at once.
-            FileHandle.standardOutput.write(
-                Data((Banner.text(configuration: configuration, port: port, loaded: loaded) + "\n").utf8))
-            let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
-            Profile(
-                endpoint: "http://\(host):\(port)", accessKeyId: loaded.credentials.accessKeyId,
-                accessKeySecret: loaded.credentials.accessKeySecret
-            ).save()
+        do {
+            try await NimbusServer.run(configuration, logger: logger) { port, loaded in
+                // Unbuffered, so that scripts reading a pipe see the endpoint at once.
+                FileHandle.standardOutput.write(
+                    Data((Banner.text(configuration: configuration, port: port, loaded: loaded) + "\n").utf8))
+                let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
+                Profile(
+                    endpoint: "http://\(host):\(port)", accessKeyId: loaded.credentials.accessKeyId,
+                    accessKeySecret: loaded.credentials.accessKeySecret
+                ).save()
+            }
+        } catch let error as NimbusError {
+            // The message alone, on one line: it says what is wrong and how to fix it (a refused start).
+            FileHandle.standardError.write(Data("nimbus: \(error.message)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }

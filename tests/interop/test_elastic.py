@@ -81,8 +81,24 @@ def test_on_demand_cap_throttles_with_fc_error(elastic):
     throttled = [r for r in results if isinstance(r, fc2.FcError)]
     assert throttled, results
     assert all(r.status_code == 429 and r.err_code == 'ResourceExhausted' for r in throttled)
+    # the message names the cap that was full and how to raise it
+    assert all("on-demand config caps it at 1 instance (raise maximumInstanceCount" in r.message
+               for r in throttled), throttled[0].message
     assert len({r for r in results if isinstance(r, str)}) == 1, 'more than one instance ran'
     client.delete_on_demand_config('e', 'LATEST', 'capped')
+
+
+def test_the_platform_cap_throttles_and_says_so(elastic):
+    """No per-function cap by default: one function may take the platform's whole room (4 here)."""
+    client, _, package, _ = elastic
+    create(client, package, 'wide')
+    results = call_all(client, 'wide', 7)
+    ran = {r for r in results if isinstance(r, str)}
+    throttled = [r for r in results if isinstance(r, fc2.FcError)]
+    assert throttled and len(ran) <= 4, results
+    assert all(r.status_code == 429 and 'platform cap of 4 instances' in r.message and
+               'NIMBUS_INSTANCE_MAX' in r.message for r in throttled), throttled[0].message
+    assert wait_for(lambda: instances(client, 'wide') == [], 15)  # the room is free again for the next tests
 
 
 def test_idle_instances_scale_to_zero(elastic):

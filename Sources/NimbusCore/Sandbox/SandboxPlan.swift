@@ -7,6 +7,8 @@ package struct SandboxPlan: Sendable, Equatable {
     /// The unprivileged user instances run as (nobody).
     package static let userID = 65534
     package static let groupID = 65534
+    /// util-linux's setpriv, which drops the privileges inside the sandbox.
+    package static let setprivPath = "/usr/bin/setpriv"
 
     package struct Limits: Sendable, Equatable {
         package var memoryBytes: Int
@@ -61,7 +63,7 @@ package struct SandboxPlan: Sendable, Equatable {
     /// and no way to gain privileges (bubblewrap itself runs as root so it can mount any code folder).
     package static func dropPrivileges(_ program: [String]) -> [String] {
         [
-            "/usr/bin/setpriv", "--reuid", String(userID), "--regid", String(groupID), "--clear-groups",
+            setprivPath, "--reuid", String(userID), "--regid", String(groupID), "--clear-groups",
             "--no-new-privs", "--bounding-set", "-all", "--inh-caps", "-all", "--",
         ] + program
     }

@@ -45,7 +45,12 @@ package struct Cgroups: Sendable, Equatable {
             throw NimbusError(.internalServerError, "cannot create the cgroup \(folder)")
         }
         let cgroup = InstanceCgroup(version: version, folders: folders)
-        cgroup.apply(limits)
+        do {
+            try cgroup.apply(limits)
+        } catch {
+            cgroup.remove()
+            throw error
+        }
         return cgroup
     }
 
@@ -88,31 +93,48 @@ package final class InstanceCgroup: Sendable {
         if peakFile >= 0 { close(peakFile) }
     }
 
-    /// Sets the function's limits (also when a standby instance is given to a function).
-    package func apply(_ limits: SandboxPlan.Limits) {
+    /// Sets the function's limits (also when a standby instance is given to a function). Throws when
+    /// one did not take: an instance must not run without its limits.
+    package func apply(_ limits: SandboxPlan.Limits) throws(NimbusError) {
         switch version {
         case .v1:
             // memsw may never be below the memory limit: raising needs memsw first, lowering needs it
-            // last; writing it on both sides of the limit covers both.
-            write("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
-            write("memory", "memory.limit_in_bytes", String(limits.memoryBytes))
-            write("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
-            write("pids", "pids.max", String(limits.pids))
-            write("cpu", "cpu.shares", String(limits.cpuShares))
+            // last; writing it on both sides of the limit covers both, so only the second must take.
+            // It exists only where swap is accounted.
+            let swap = exists("memory", "memory.memsw.limit_in_bytes")
+            if swap { try? set("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes)) }
+            try set("memory", "memory.limit_in_bytes", String(limits.memoryBytes))
+            if swap { try set("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes)) }
+            try set("pids", "pids.max", String(limits.pids))
+            try set("cpu", "cpu.shares", String(limits.cpuShares))
         case .v2:
-            write("unified", "memory.max", String(limits.memoryBytes))
-            write("unified", "memory.swap.max", "0")
-            write("unified", "pids.max", String(limits.pids))
-            write("unified", "cpu.weight", String(max(1, min(10000, limits.cpuShares * 100 / 1024))))
+            try set("unified", "memory.max", String(limits.memoryBytes))
+            if exists("unified", "memory.swap.max") { try set("unified", "memory.swap.max", "0") }
+            try set("unified", "pids.max", String(limits.pids))
+            try set("unified", "cpu.weight", String(max(1, min(10000, limits.cpuShares * 100 / 1024))))
         }
     }
 
     /// The `cgroup.procs` files the instance's first process writes itself into.
     package var procsFiles: [String] { folders.values.sorted().map { "\($0)/cgroup.procs" } }
 
-    func write(_ controller: String, _ file: String, _ value: String) {
-        guard let folder = folders[controller] else { return }
-        try? value.write(toFile: "\(folder)/\(file)", atomically: false, encoding: .utf8)
+    /// Writes one control file; the kernel's refusal (a limit it does not accept) is the error.
+    func set(_ controller: String, _ file: String, _ value: String) throws(NimbusError) {
+        let path = "\(folders[controller] ?? "<no \(controller) controller>")/\(file)"
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw NimbusError(.internalServerError, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let count = value.utf8.count
+        guard value.withCString({ write(descriptor, $0, count) }) == count else {
+            throw NimbusError(
+                .internalServerError, "cannot set \(path) to \(value): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func exists(_ controller: String, _ file: String) -> Bool {
+        folders[controller].map { FileManager.default.fileExists(atPath: "\($0)/\(file)") } ?? false
     }
 
     func read(_ controller: String, _ file: String) -> String? {
