@@ -3,7 +3,7 @@
 set -euo pipefail
 # openssl and curl: the HTTPS custom-domain test makes a certificate and calls it as a user would.
 # chromium and chromium-driver: the console test drives a real browser.
-packages=(libsqlite3-dev zlib1g-dev bubblewrap util-linux procps openssl curl chromium chromium-driver)
+packages=(libsqlite3-dev zlib1g-dev bubblewrap passt iproute2 util-linux procps openssl curl chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -21,7 +21,7 @@ extension Instance {
             for: contract.function.spec, codeDirectory: URL(fileURLWithPath: slot.path), configuration: configuration)
         var (options, command) = sandbox.launch(
             plan: plan, cgroup: cgroup, codeDirectory: slot.path, shimDirectory: LaunchCommand.shimRoot,
-            program: program, relay: nil)
+            program: program, relay: (port, port))
         // nimbus-init unmounts the slot however the instance ends, even if Nimbus is killed.
         options += ["--cleanup-mount", slot.path, "--cleanup-mount", slot.staging]
         let environment = [

@@ -65,17 +65,17 @@ actor Instance {
                 for: contract.function.spec, codeDirectory: codeDirectory, configuration: configuration)
             var initOptions: [String] = []
             var codePath = codeDirectory.path
-            // The port the program listens on: ours on the host, or its caPort in a network namespace of its own.
+            // The port the program listens on: ours on the host, or its caPort in its network namespace.
             var instancePort = port
             if let sandbox = configuration.sandbox {
                 let plan = SandboxPlan(spec: contract.function.spec, service: contract.service.spec)
                 let cgroup = try sandbox.cgroups.create("i-\(id)", limits: plan.limits)
                 self.cgroup = cgroup
-                if plan.isolateNetwork { instancePort = contract.function.spec.caPort ?? 9000 }
+                instancePort = contract.function.spec.caPort ?? 9000
                 (initOptions, arguments) = sandbox.launch(
                     plan: plan, cgroup: cgroup, codeDirectory: codeDirectory.path,
                     shimDirectory: LaunchCommand.shimRoot, program: arguments,
-                    relay: plan.isolateNetwork ? (port, instancePort) : nil)
+                    relay: (port, instancePort))
                 codePath = SandboxPlan.codePath
             }
             process = try await InstanceProcess.launch(

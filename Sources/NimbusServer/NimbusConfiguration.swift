@@ -54,6 +54,8 @@ package struct NimbusConfiguration: Sendable {
     /// `false` runs them as plain processes, an operator's explicit and unsafe choice.
     package var sandbox = true
     package var bubblewrapPath = "/usr/bin/bwrap"
+    /// pasta (Debian: passt): instances' way out of their network namespaces.
+    package var pastaPath = "/usr/bin/pasta"
     /// The async queue and timers (region and account are filled in from the credentials).
     package var events = EventsConfiguration()
     /// Metering's units and prices (FC's pay-as-you-go defaults).
@@ -81,6 +83,7 @@ package struct NimbusConfiguration: Sendable {
         runtime.maximumInstancesPerFunction = config.int(forKey: "instance.max.per.function")
         sandbox = config.string(forKey: "sandbox", default: "on").lowercased() != "off"
         bubblewrapPath = config.string(forKey: "bwrap", default: bubblewrapPath)
+        pastaPath = config.string(forKey: "pasta", default: pastaPath)
         runtime.maximumInstances = config.int(forKey: "instance.max", default: runtime.maximumInstances)
         runtime.standbysPerRuntime = config.int(forKey: "instance.standby", default: runtime.standbysPerRuntime)
         runtime.queueTimeout = config.double(forKey: "instance.queue.timeout", default: runtime.queueTimeout)

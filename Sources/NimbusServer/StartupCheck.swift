@@ -36,7 +36,7 @@ enum StartupCheck {
         return Outcome(
             setup: setup,
             status: .object([
-                "enabled": .bool(true), "bubblewrap": .string(setup.bubblewrapPath),
+                "enabled": .bool(true), "bubblewrap": .string(setup.bubblewrapPath), "pasta": .string(setup.pastaPath),
                 "cgroups": .string(setup.cgroups.version.rawValue),
             ]))
     }
@@ -48,6 +48,12 @@ enum StartupCheck {
                 "bubblewrap is not installed (no \(configuration.bubblewrapPath)). Install it (Debian: "
                     + "apt-get install bubblewrap) or point NIMBUS_BWRAP at it")
         }
+        guard FileManager.default.isExecutableFile(atPath: configuration.pastaPath) else {
+            throw cannotSandbox(
+                "pasta is not installed (no \(configuration.pastaPath)): instances reach the internet through it "
+                    + "from their own network namespaces. Install it (Debian: apt-get install passt) or point "
+                    + "NIMBUS_PASTA at it")
+        }
         guard FileManager.default.isExecutableFile(atPath: SandboxPlan.setprivPath) else {
             throw cannotSandbox("setpriv is missing (no \(SandboxPlan.setprivPath)). Install util-linux")
         }
@@ -58,7 +64,8 @@ enum StartupCheck {
                     + "Nimbus as root with cgroups mounted (under systemd: Delegate=yes)")
         }
         cgroups.removeLeftovers()  // a crashed run's instances
-        return SandboxSetup(bubblewrapPath: configuration.bubblewrapPath, cgroups: cgroups)
+        return SandboxSetup(
+            bubblewrapPath: configuration.bubblewrapPath, pastaPath: configuration.pastaPath, cgroups: cgroups)
     }
 
     /// The trial instance (`/usr/bin/true`): 20 to 50 ms sandboxed here (2 cores). When the

@@ -11,9 +11,11 @@
 // are counted and limited), lower its resource limits and drop to an unprivileged user.
 //
 // Usage: nimbus-init [--grace-ms N] [--cgroup-procs FILE]... [--rlimit-nofile N] [--uid U --gid G]
-//                    [--no-lifeline] [--relay HOST_PORT:PORT] [--cleanup-mount PATH]... -- program [args...]
+//                    [--no-lifeline] [--relay HOST_PORT:PORT] [--new-netns [--egress PASTA]]
+//                    [--cleanup-mount PATH]... -- program [args...]
 // (--cleanup-mount: on exit, unmount everything mounted at PATH and remove it; standby code slots.)
-// (--relay carries connections from 127.0.0.1:HOST_PORT into the sandbox's network namespace, see relay.c.)
+// (--new-netns runs the program in a network namespace of its own, with pasta for internet access if
+//  --egress names it, see netns.c; --relay carries connections from 127.0.0.1:HOST_PORT into it, see relay.c.)
 // (--no-lifeline ignores standard input: for one-off checks, not for instances.)
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -32,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "relay.h"
 
 static long now_ms(void) {
@@ -54,6 +58,7 @@ static void stop_group(pid_t child, long grace_ms, int sfd) {
     while (!child_done && now_ms() < deadline) {
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
+        netns_reaped(pid);
         if (pid == child) child_done = 1;
         if (pid <= 0) {
             struct pollfd p = {.fd = sfd, .events = POLLIN};
@@ -64,7 +69,7 @@ static void stop_group(pid_t child, long grace_ms, int sfd) {
     }
     kill(-child, SIGKILL);
     kill(child, SIGKILL);
-    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    for (pid_t pid; (pid = waitpid(-1, NULL, WNOHANG)) > 0;) netns_reaped(pid);
 }
 
 #define MAX_CGROUPS 8
@@ -75,6 +80,7 @@ static int cleanup_count = 0;
 
 // Unmounts every layer at each registered path and removes it; runs however nimbus-init ends.
 static void cleanup(void) {
+    netns_stop_egress();
     for (int m = 0; m < cleanup_count; m++) {
         for (int layer = 0; layer < 8 && umount2(cleanup_mounts[m], MNT_DETACH) == 0; layer++) {}
         rmdir(cleanup_mounts[m]);
@@ -110,7 +116,8 @@ static void prepare_child(char **cgroups, int cgroup_count, long nofile, long ui
 
 int main(int argc, char **argv) {
     long grace_ms = 2000, nofile = 0, uid = -1, gid = -1;
-    int lifeline = 1, relay_host = 0, relay_port = 0;
+    int lifeline = 1, relay_host = 0, relay_port = 0, new_netns = 0;
+    const char *egress = NULL;
     char *cgroups[MAX_CGROUPS];
     int cgroup_count = 0;
     int i = 1;
@@ -125,6 +132,10 @@ int main(int argc, char **argv) {
             sscanf(argv[++i], "%d:%d", &relay_host, &relay_port);
         } else if (strcmp(argv[i], "--cleanup-mount") == 0 && i + 1 < argc && cleanup_count < MAX_MOUNTS) {
             cleanup_mounts[cleanup_count++] = argv[++i];
+        } else if (strcmp(argv[i], "--new-netns") == 0) {
+            new_netns = 1;
+        } else if (strcmp(argv[i], "--egress") == 0 && i + 1 < argc) {
+            egress = argv[++i];
         } else if (strcmp(argv[i], "--no-lifeline") == 0) {
             lifeline = 0;
         } else if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -154,6 +165,14 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_BLOCK, &handled, NULL);
     int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
 
+    // The relay's host port is bound before the namespace exists, so it stays in the host's.
+    if (relay_host > 0 && relay_bind(relay_host, relay_port) != 0) return 1;
+    int host_ns = -1, sandbox_ns = -1;
+    if (new_netns) {
+        sandbox_ns = netns_create(&host_ns);
+        if (sandbox_ns < 0 || (egress && netns_start_egress(egress, host_ns, sandbox_ns) != 0)) return 1;
+    }
+
     pid_t child = fork();
     if (child < 0) {
         perror("nimbus-init: fork");
@@ -174,10 +193,12 @@ int main(int argc, char **argv) {
         _exit(127);
     }
 
-    if (relay_host > 0 && relay_setup(relay_host, relay_port, child) != 0) {
+    if (new_netns && setns(host_ns, CLONE_NEWNET) != 0) {  // the program keeps the new one
+        perror("nimbus-init: setns");
         stop_group(child, 0, sfd);
         return 1;
     }
+    if (relay_host > 0) relay_connect_into(new_netns ? host_ns : -1, sandbox_ns);
     static struct pollfd fds[2 + 1 + 2 * RELAY_MAX_LINKS];
     for (;;) {
         fds[0] = (struct pollfd){.fd = lifeline ? 0 : -1, .events = POLLIN};
@@ -207,6 +228,7 @@ int main(int argc, char **argv) {
                     int status;
                     pid_t pid;
                     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                        netns_reaped(pid);
                         if (pid == child) {
                             kill(-child, SIGKILL);  // leftovers of the program die with it
                             return exit_code(status);

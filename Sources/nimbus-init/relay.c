@@ -1,7 +1,6 @@
-// The relay for instances without network access: the instance lives in its own network namespace
-// (bubblewrap --unshare-net) and listens on its caPort there; Nimbus connects to a loopback port on
-// the host; this relay, running in nimbus-init with the host's namespace, carries each connection
-// across. It listens only once the instance accepts connections, so Nimbus's readiness check holds.
+// The relay into an instance's network namespace (netns.c): the instance listens on its port there;
+// Nimbus connects to a loopback port on the host; this relay, running in nimbus-init with the host's
+// namespace, carries each connection across. It listens only once the instance accepts connections, so Nimbus's readiness check holds.
 #define _GNU_SOURCE
 #include "relay.h"
 
@@ -35,51 +34,33 @@ struct link {
 
 static struct link links[RELAY_MAX_LINKS];
 static int listener = -1, listening = 0, host_ns = -1, sandbox_ns = -1, inner_port = 0;
-static pid_t sandbox_parent = 0;
 
 static void nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-int relay_setup(int host_port, int port, pid_t bubblewrap) {
+int relay_bind(int host_port, int port) {
     inner_port = port;
-    sandbox_parent = bubblewrap;
-    host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int yes = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)host_port)};
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (host_ns < 0 || listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) != 0) {
+    if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) != 0) {
         fprintf(stderr, "nimbus-init: relay cannot bind 127.0.0.1:%d: %s\n", host_port, strerror(errno));
         return -1;
     }
     return 0;
 }
 
-// The sandbox's namespace: that of bubblewrap's child, once it differs from ours.
-static int find_sandbox_ns(void) {
-    char path[128];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/children", sandbox_parent, sandbox_parent);
-    FILE *children = fopen(path, "r");
-    if (!children) return -1;
-    int pid = 0;
-    int found = fscanf(children, "%d", &pid);
-    fclose(children);
-    if (found != 1) return -1;
-    snprintf(path, sizeof path, "/proc/%d/ns/net", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat mine, theirs;
-    if (fd < 0 || fstat(host_ns, &mine) != 0 || fstat(fd, &theirs) != 0 || mine.st_ino == theirs.st_ino) {
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    return fd;
+void relay_connect_into(int host, int sandbox) {
+    host_ns = host;
+    sandbox_ns = sandbox;
 }
 
 // A socket connected (or connecting) to the instance's port inside its namespace.
 static int connect_inside(int blocking) {
-    if (setns(sandbox_ns, CLONE_NEWNET) != 0) return -1;
+    if (sandbox_ns >= 0 && setns(sandbox_ns, CLONE_NEWNET) != 0) return -1;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    setns(host_ns, CLONE_NEWNET);
+    if (sandbox_ns >= 0) setns(host_ns, CLONE_NEWNET);
     if (fd < 0) return -1;
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)inner_port)};
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -98,8 +79,6 @@ int relay_wants_ticks(void) { return listener >= 0 && !listening; }
 
 void relay_tick(void) {
     if (listener < 0 || listening) return;
-    if (sandbox_ns < 0) sandbox_ns = find_sandbox_ns();
-    if (sandbox_ns < 0) return;
     int probe = connect_inside(1);
     if (probe < 0) return;
     close(probe);

@@ -6,14 +6,14 @@ import Testing
 /// The start-up trial instance, through the real launch path (nimbus-init built beside the tests).
 @Suite(.serialized) struct LaunchCheckTests {
     /// A sandbox with a cgroup folder of its own, on hosts that can build one: root, bubblewrap, cgroups.
-    static func sandboxed(group: String = "nimbus-check-test-\(UUID().uuidString.prefix(8))")
-        -> (RuntimeConfiguration, Cgroups)?
-    {
+    static func sandboxed(
+        group: String = "nimbus-check-test-\(UUID().uuidString.prefix(8))", pasta: String = "/usr/bin/pasta"
+    ) -> (RuntimeConfiguration, Cgroups)? {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap"),
             let cgroups = Cgroups.detect(group: group)
         else { return nil }
         var configuration = RuntimeConfiguration()
-        configuration.sandbox = SandboxSetup(bubblewrapPath: "/usr/bin/bwrap", cgroups: cgroups)
+        configuration.sandbox = SandboxSetup(bubblewrapPath: "/usr/bin/bwrap", pastaPath: pasta, cgroups: cgroups)
         return (configuration, cgroups)
     }
 
@@ -70,6 +70,17 @@ import Testing
         } throws: { error in
             let message = (error as? NimbusError)?.message ?? ""
             return message.contains("exited with status") && message.contains("/nonexistent/program")
+        }
+    }
+
+    /// The trial gives its instance internet access the way every instance gets it: without pasta, it fails.
+    @Test(.enabled(if: canSandbox)) func aSandboxedTrialWithoutPastaSaysSo() async throws {
+        let (configuration, cgroups) = try #require(Self.sandboxed(pasta: "/nonexistent/pasta"))
+        defer { cgroups.removeRoot() }
+        await #expect {
+            try await LaunchCheck.run(configuration)
+        } throws: { error in
+            (error as? NimbusError)?.message.contains("cannot run /nonexistent/pasta for internet access") == true
         }
     }
 

@@ -5,6 +5,7 @@ import email.utils
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import time
@@ -271,3 +272,41 @@ def function_logs(endpoint, service, function, **sign):
     resp = raw_request(endpoint, 'GET', path, timeout=30, **sign)
     assert resp.status_code == 200, resp.text
     return resp.json()['logs']
+
+
+class OutsideNetwork(object):
+    """A network namespace of the test's own behind a veth pair: the only "outside" this machine has.
+    Instances live in namespaces of their own and no longer see the host's loopback; they reach
+    `peer_ip` (a server in the namespace) and `host_ip` (the host's end, as a LAN address of the host
+    would be) through their way out, as they would reach the internet."""
+
+    def __init__(self):
+        if os.geteuid() != 0 or not shutil.which('ip'):
+            raise RuntimeError('an outside network needs root and iproute2 (scripts/install-deps.sh installs it)')
+        tag = uuid.uuid4().hex[:6]
+        self.namespace, self.host_if, peer_if = 'nbt-' + tag, 'nbh' + tag, 'nbo' + tag
+        octet = int(tag[:2], 16) % 200 + 20
+        self.host_ip, self.peer_ip = '10.213.%d.1' % octet, '10.213.%d.2' % octet
+        commands = [
+            ['ip', 'netns', 'add', self.namespace],
+            ['ip', 'link', 'add', self.host_if, 'type', 'veth', 'peer', 'name', peer_if],
+            ['ip', 'link', 'set', peer_if, 'netns', self.namespace],
+            ['ip', 'addr', 'add', self.host_ip + '/30', 'dev', self.host_if],
+            ['ip', 'link', 'set', self.host_if, 'up'],
+            ['ip', '-n', self.namespace, 'addr', 'add', self.peer_ip + '/30', 'dev', peer_if],
+            ['ip', '-n', self.namespace, 'link', 'set', peer_if, 'up'],
+            ['ip', '-n', self.namespace, 'link', 'set', 'lo', 'up'],
+        ]
+        try:
+            for command in commands:
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except subprocess.CalledProcessError:
+            self.close()
+            raise
+
+    def popen(self, command):
+        return subprocess.Popen(['ip', 'netns', 'exec', self.namespace] + command)
+
+    def close(self):
+        subprocess.run(['ip', 'link', 'del', self.host_if], stderr=subprocess.DEVNULL)
+        subprocess.run(['ip', 'netns', 'del', self.namespace], stderr=subprocess.DEVNULL)

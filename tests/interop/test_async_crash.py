@@ -15,7 +15,8 @@ import fc2
 import pytest
 import requests
 
-from interop_util import (API, function_logs, invocation_path, signed_headers, start_server, write_zip)
+from interop_util import (API, OutsideNetwork, function_logs, invocation_path, signed_headers, start_server,
+                          write_zip)
 
 EVENTS = 300
 SIGN = dict(key_id='AK', secret='SK')
@@ -23,9 +24,10 @@ SIGN = dict(key_id='AK', secret='SK')
 
 class Collector(object):
     """An HTTP server outside Nimbus that the function reports each run to: proof of execution that
-    does not depend on Nimbus's own bookkeeping."""
+    does not depend on Nimbus's own bookkeeping. It listens on the host's end of an outside network
+    (instances can't see the host's loopback), as a webhook receiver on the LAN would."""
 
-    def __init__(self):
+    def __init__(self, network):
         self.hits = collections.Counter()
         lock = threading.Lock()
         hits = self.hits
@@ -41,17 +43,17 @@ class Collector(object):
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.port = self.server.server_address[1]
+        self.server = http.server.ThreadingHTTPServer((network.host_ip, 0), Handler)
+        self.address = '%s:%d' % self.server.server_address
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def source(port):
+def source(address):
     return ('import time, urllib.request\n'
             'def handler(event, context):\n'
             '    time.sleep(0.2)\n'
-            '    urllib.request.urlopen("http://127.0.0.1:%d/ran/" + event.decode(), timeout=10).read()\n'
-            '    return event\n' % port)
+            '    urllib.request.urlopen("http://%s/ran/" + event.decode(), timeout=10).read()\n'
+            '    return event\n' % address)
 
 
 def statuses(endpoint, status):
@@ -67,10 +69,12 @@ def statuses(endpoint, status):
 
 
 @pytest.mark.parametrize('crash', [signal.SIGKILL, signal.SIGABRT], ids=['SIGKILL', 'SIGABRT'])
-def test_a_crash_loses_no_accepted_async_event(tmp_path, crash):
+def test_a_crash_loses_no_accepted_async_event(tmp_path, crash, request):
     # SIGABRT is how a Swift runtime failure ends the process (after the backtrace): no core file here
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
-    collector = Collector()
+    network = OutsideNetwork()
+    request.addfinalizer(network.close)
+    collector = Collector(network)
     data = tmp_path / 'data'
     # A SIGABRT sent from outside is caught by Swift's backtracer, which prints (4.5 s here) and returns:
     # the process then lives on (only abort()'s own re-raise ends a real crash). Without the backtracer
@@ -80,7 +84,7 @@ def test_a_crash_loses_no_accepted_async_event(tmp_path, crash):
         client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
         client.create_service('s')
         client.create_function('s', 'worker', 'python3', 'index.handler', timeout=30,
-                               codeZipFile=write_zip(tmp_path / 'w.zip', {'index.py': source(collector.port)}))
+                               codeZipFile=write_zip(tmp_path / 'w.zip', {'index.py': source(collector.address)}))
         client.put_function_async_invoke_config('s', 'LATEST', 'worker', {'statefulInvocation': True})
 
         def send(i):

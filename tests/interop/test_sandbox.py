@@ -217,8 +217,10 @@ def test_internet_access_false_cuts_the_network_but_not_the_platform(client, end
     package = make_zip({'index.py': NET_PROBE})
     for service in (closed, open_):
         client.create_function(service, 'net', 'python3', 'index.handler', codeZipFile=package, timeout=10)
+    # Every instance has a network namespace of its own: the host's loopback (Nimbus's API here) is
+    # out of reach with or without internet access; test_network.py checks the way out.
     target = ('127.0.0.1:' + port).encode()
-    assert client.invoke_function(open_, 'net', payload=target).data == b'reached'
+    assert client.invoke_function(open_, 'net', payload=target).data.startswith(b'blocked')
     assert client.invoke_function(closed, 'net', payload=target).data.startswith(b'blocked')
 
     app = tmp_path / 'app.zip'

@@ -20,7 +20,8 @@ package struct SandboxPlan: Sendable, Equatable {
     }
 
     package var limits: Limits
-    package var isolateNetwork: Bool
+    /// Whether the instance's network namespace (every sandboxed instance has its own) has a way out.
+    package var internetAccess: Bool
 
     package init(spec: FunctionSpec, service: ServiceSpec) {
         let memoryMB = spec.memorySize ?? 128
@@ -28,11 +29,12 @@ package struct SandboxPlan: Sendable, Equatable {
         limits = Limits(
             memoryBytes: memoryMB << 20, cpuShares: max(2, memoryMB), pids: 1024, openFiles: 1024,
             tmpBytes: disk << 20)
-        isolateNetwork = service.internetAccess == false
+        internetAccess = service.internetAccess != false
     }
 
     /// bubblewrap's arguments: the system read-only, the code at `/code`, a private sized `/tmp`,
-    /// new PID/IPC/UTS (and, without internet access, network) namespaces, nothing of the host's data.
+    /// new PID/IPC/UTS namespaces, nothing of the host's data. The network namespace is nimbus-init's
+    /// (`--new-netns`), made before bubblewrap runs so that pasta can be attached to it first.
     package func bubblewrapArguments(codeDirectory: String, shimDirectory: String) -> [String] {
         var arguments = [
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -53,9 +55,6 @@ package struct SandboxPlan: Sendable, Equatable {
             "--perms", "0755", "--dir", "/opt", "--ro-bind", shimDirectory, SandboxPlan.shimPath,
             "--chdir", SandboxPlan.codePath,
         ]
-        // Without internet access the instance gets its own network namespace (loopback only);
-        // nimbus-init relays Nimbus's connections into it (see Sources/nimbus-init/relay.c).
-        if isolateNetwork { arguments.insert("--unshare-net", at: 0) }
         return arguments
     }
 

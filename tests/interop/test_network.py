@@ -1,0 +1,193 @@
+"""Issue #22: every instance in a network namespace of its own. A function scanning every loopback port
+finds nothing of another instance or of the host; with internet access it still reaches the outside
+(a server in a network namespace this test makes, the only "internet" this machine has); without it,
+nothing at all."""
+
+import concurrent.futures
+import json
+import socket
+import threading
+import time
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from interop_util import OutsideNetwork, unique
+
+PROBE = r'''
+import json, os, socket, time, urllib.request
+
+def reachable(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as s:
+            if s.getsockname() == s.getpeername():
+                return None  # TCP's self-connect: a scan of the ephemeral range meets its own socket
+            s.sendall(b'POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}')
+            s.settimeout(1)
+            try:
+                return s.recv(64).decode('latin1') or 'connected'
+            except OSError:
+                return 'connected'
+    except OSError:
+        return None
+
+def listening():
+    ports = set()
+    for path in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            lines = open(path).read().splitlines()[1:]
+        except OSError:
+            continue
+        ports.update(int(l.split()[1].rsplit(':', 1)[1], 16) for l in lines if l.split()[3] == '0A')
+    return sorted(ports)
+
+def handler(event, context):
+    ask = json.loads(event)
+    time.sleep(ask.get('hold', 0))  # so that several instances are alive at once
+    found = {}
+    for port in range(1, 65536):  # every loopback port, not only the ones /proc lists
+        answer = reachable('127.0.0.1', port)
+        if answer is not None:
+            found[str(port)] = answer[:40]
+    targets = {t: reachable(t.rsplit(':', 1)[0], int(t.rsplit(':', 1)[1])) for t in ask.get('targets', [])}
+    try:
+        outside = urllib.request.urlopen(ask['outside'], timeout=3).read().decode()
+    except Exception as error:
+        outside = 'failed: %s' % type(error).__name__
+    return json.dumps({'listening': listening(), 'loopback': found,
+                       'targets': targets, 'outside': outside, 'instance': os.environ.get('FC_INSTANCE_ID')})
+'''
+
+VICTIM_APP = r'''#!/usr/bin/env python3
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import os
+class H(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        body = b'victim secret'
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+ThreadingHTTPServer(('0.0.0.0', int(os.environ.get('FC_SERVER_PORT', '9000'))), H).serve_forever()
+'''
+
+
+@pytest.fixture(scope='module')
+def outside():
+    """An HTTP server in a network namespace of the test's own, reached over a veth pair: the outside."""
+    network = OutsideNetwork()
+    script = ('import http.server as h\nclass H(h.BaseHTTPRequestHandler):\n def do_GET(self):\n'
+              '  b=b"hello from outside"\n  self.send_response(200)\n  self.send_header("Content-Length",str(len(b)))\n'
+              '  self.end_headers()\n  self.wfile.write(b)\n def log_message(self,*a): pass\n'
+              'h.HTTPServer(("%s", 8080), H).serve_forever()\n' % network.peer_ip)
+    server = network.popen(['python3', '-c', script])
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection((network.peer_ip, 8080), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        yield 'http://%s:8080/' % network.peer_ip
+    finally:
+        server.kill()
+        server.wait()
+        network.close()
+
+
+@pytest.fixture(scope='module')
+def host_service():
+    """A service bound to the host's 127.0.0.1, as a database would be."""
+    class H(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'host service')
+        do_GET = do_POST
+
+        def log_message(self, *a):
+            pass
+    server = ThreadingHTTPServer(('127.0.0.1', 0), H)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield '127.0.0.1:%d' % server.server_address[1]
+    server.shutdown()
+
+
+def custom_zip(tmp_path, source):
+    path = tmp_path / 'app.zip'
+    with zipfile.ZipFile(str(path), 'w') as archive:
+        info = zipfile.ZipInfo('bootstrap')
+        info.external_attr = 0o755 << 16
+        archive.writestr(info, source)
+    return str(path)
+
+
+def host_loopback_ports():
+    """Every port listening on the host's loopback: Nimbus's API, each instance's relay, the host service."""
+    ports = set()
+    for path in ('/proc/net/tcp', '/proc/net/tcp6'):
+        for line in open(path).read().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == '0A' and local.split(':')[0] in ('0100007F', '00000000000000000000000001000000'):
+                ports.add(int(local.rsplit(':', 1)[1], 16))
+    return sorted(ports)
+
+
+def probe(client, service, ask):
+    return json.loads(client.invoke_function(service, 'probe', payload=json.dumps(ask)).data)
+
+
+def test_a_function_scanning_loopback_reaches_no_other_instance_and_no_host_service(
+        client, endpoint, make_zip, tmp_path, outside, host_service):
+    victim, attacker = unique('victim'), unique('attacker')
+    client.create_service(victim)
+    client.create_service(attacker)
+    client.create_function(victim, 'py', 'python3', 'index.handler', timeout=30,
+                           codeZipFile=make_zip({'index.py': 'def handler(e, c):\n    return "victim secret"\n'}))
+    client.create_function(victim, 'app', 'custom', 'x', codeZipFile=custom_zip(tmp_path, VICTIM_APP), timeout=30)
+    # Both victims have live instances while the attacker scans.
+    assert client.invoke_function(victim, 'py').data == b'victim secret'
+    assert client.invoke_function(victim, 'app').data == b'victim secret'
+    client.create_function(attacker, 'probe', 'python3', 'index.handler', timeout=60, memorySize=256,
+                           codeZipFile=make_zip({'index.py': PROBE}))
+    api = endpoint.rsplit('//', 1)[1]
+    host_ports = host_loopback_ports()
+    assert int(api.rsplit(':', 1)[1]) in host_ports and len(host_ports) >= 4, 'API, host service, two victims'
+    targets = ['127.0.0.1:%d' % port for port in host_ports]
+    seen = probe(client, attacker, {'targets': targets, 'outside': outside})
+    # What listens in the attacker's namespace is its own instance (one runtime), nothing else.
+    assert len(seen['listening']) == 1, 'sees sockets that are not its own: {0}'.format(seen['listening'])
+    own = {str(port) for port in seen['listening']}
+    assert set(seen['loopback']) <= own, 'reached another port on loopback: {0}'.format(seen['loopback'])
+    reached = {target: answer for target, answer in seen['targets'].items()
+               if answer is not None and target.rsplit(':', 1)[1] not in own}
+    # The victims' relays, Nimbus's API and the host service listen there (the test saw them): none answers.
+    assert reached == {}, 'reached the host: {0}'.format(reached)
+    assert seen['outside'] == 'hello from outside', 'internet access is the default: {0}'.format(seen['outside'])
+
+
+def test_two_instances_of_one_function_cannot_reach_each_other(client, service, make_zip, outside):
+    client.create_function(service, 'probe', 'python3', 'index.handler', timeout=60, memorySize=256,
+                           instanceConcurrency=1, codeZipFile=make_zip({'index.py': PROBE}))
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(lambda _: probe(client, service, {'hold': 2, 'outside': outside}), range(2)))
+    assert replies[0]['instance'] != replies[1]['instance'], 'two calls held at once ran on two instances'
+    for seen in replies:
+        own = {str(port) for port in seen['listening']}
+        assert len(own) == 1, seen['listening']
+        assert set(seen['loopback']) <= own, 'one instance reached another: {0}'.format(seen['loopback'])
+        assert seen['outside'] == 'hello from outside'
+
+
+def test_without_internet_access_there_is_no_way_out(client, make_zip, outside, host_service):
+    closed = unique('closed')
+    client.create_service(closed, internetAccess=False)
+    client.create_function(closed, 'probe', 'python3', 'index.handler', timeout=60, memorySize=256,
+                           codeZipFile=make_zip({'index.py': PROBE}))
+    seen = probe(client, closed, {'targets': [host_service, outside.split('//')[1].rstrip('/')], 'outside': outside})
+    assert seen['outside'].startswith('failed'), seen['outside']
+    assert set(seen['targets'].values()) == {None}, seen['targets']
