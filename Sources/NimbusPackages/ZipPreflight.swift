@@ -16,7 +16,9 @@ struct ZipPreflight {
     let maximumEntries: Int
 
     static func check(_ bytes: [UInt8], maximumEntries: Int) throws(NimbusError) {
-        guard (try? ZipPreflight(bytes: bytes, maximumEntries: maximumEntries).walk()) != nil else {
+        do {
+            try ZipPreflight(bytes: bytes, maximumEntries: maximumEntries).walk()
+        } catch {
             throw .invalidArgument("the code package is not a valid zip file (its directory is malformed)")
         }
     }
