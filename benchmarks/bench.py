@@ -375,6 +375,28 @@ def cgroup_pids(folder):
     return sorted(set(pids))
 
 
+def host_port(server_pid, port):
+    """The host's port for an instance port a function reported. An instance listens in a network
+    namespace of its own; Nimbus (and this suite) reach it on the host port its nimbus-init relays
+    from (`--relay HOST:PORT`). An instance in the host's namespace (an older Nimbus) is its own port."""
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                parent = int(handle.read().rsplit(')', 1)[1].split()[1])
+            with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                argv = handle.read().decode(errors='replace').split('\0')
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent != server_pid or not argv[0].endswith('nimbus-init') or '--relay' not in argv:
+            continue
+        relayed = argv[argv.index('--relay') + 1].split(':')
+        if len(relayed) == 2 and int(relayed[1]) == port:
+            return int(relayed[0])
+    return port
+
+
 def pids_listening(port):
     """Processes holding the listening socket of a loopback port (an instance's server)."""
     inodes = set()
@@ -761,7 +783,7 @@ class Suite:
         status, _, body = http_once(nimbus.port, 'GET', path)
         if status != 200 or body != b'ok':
             raise RuntimeError('the web function answered %d %r' % (status, body[:200]))
-        port = int(http_once(nimbus.port, 'GET', API + '/proxy/bench/web/port')[2])
+        port = host_port(nimbus.pid, int(http_once(nimbus.port, 'GET', API + '/proxy/bench/web/port')[2]))
         proxy = NginxProxy(self.workdir, port)
         self.cleanups.append(proxy.stop)
         # The same function on a second Nimbus with the warm lane off: the router's path, same run.
@@ -771,7 +793,7 @@ class Suite:
         router.client.create_service('bench', internetAccess=True)
         self.deploy(router, 'bench', 'web', 'custom', 'nginx', trigger=True, instanceConcurrency=100)
         http_once(router.port, 'GET', path)
-        router_port = int(http_once(router.port, 'GET', API + '/proxy/bench/web/port')[2])
+        router_port = host_port(router.pid, int(http_once(router.port, 'GET', API + '/proxy/bench/web/port')[2]))
         try:
             targets = [('direct', port), ('nginx', proxy.port), ('nimbus', nimbus.port), ('router', router.port)]
             for name, target in targets:
@@ -799,7 +821,7 @@ class Suite:
                         target, path), script, 2, conns, thr_s, cpu_of))
             lat = {k: merge_rounds(v) for k, v in lat.items()}
             thr = {k: merge_rounds(v) for k, v in thr.items()}
-            restarted = int(http_once(nimbus.port, 'GET', API + '/proxy/bench/web/port')[2]) != port
+            restarted = host_port(nimbus.pid, int(http_once(nimbus.port, 'GET', API + '/proxy/bench/web/port')[2])) != port
         finally:
             proxy.stop()
             router.stop()
@@ -857,7 +879,7 @@ class Suite:
             status, headers, body = http_once(nimbus.port, 'POST', path, b'port', nimbus.signed('POST', path))
             if status != 200 or not re.match(rb'^\d+$', body):
                 raise RuntimeError('%s invocation answered %d %r' % (runtime, status, body[:300]))
-            port = int(body)
+            port = host_port(nimbus.pid, int(body))
             instance = headers.get('x-fc-instance-id')
             direct_headers = self.instance_headers(name, runtime)
             status, _, body = http_once(port, 'POST', '/invoke', b'x', direct_headers)
@@ -934,7 +956,7 @@ class Suite:
         nimbus = self.main_nimbus()
         self.deploy(nimbus, 'bench', 'echo', 'custom', 'echo', trigger=True, memorySize=512)
         path = API + '/proxy/bench/echo/data'
-        port = int(http_once(nimbus.port, 'GET', API + '/proxy/bench/echo/port')[2])
+        port = host_port(nimbus.pid, int(http_once(nimbus.port, 'GET', API + '/proxy/bench/echo/port')[2]))
         repeats = 3 if self.quick else 7
         rows = []
         data = {}

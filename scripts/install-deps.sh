@@ -3,6 +3,8 @@
 set -euo pipefail
 # openssl and curl: the HTTPS custom-domain test makes a certificate and calls it as a user would.
 # chromium and chromium-driver: the console test drives a real browser.
+# passt (pasta): instances reach the internet from their own network namespaces; iproute2: the network
+# tests build an "outside" network namespace to reach.
 packages=(libsqlite3-dev zlib1g-dev bubblewrap passt iproute2 util-linux procps openssl curl chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
