@@ -82,15 +82,7 @@ struct InvocationAPI: Sendable {
     }
 
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
-        // A Content-Length past Int.max (NIO's parser takes any UInt64) is too large, not absent.
-        if let length = request.headers[.contentLength], Int(length).map({ $0 > limit }) ?? true {
-            throw NimbusError(.entityTooLarge, "payload size exceeds maximum allowed size (\(limit) bytes)")
-        }
-        do {
-            return try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw NimbusError(.entityTooLarge, "payload size exceeds maximum allowed size (\(limit) bytes)")
-        }
+        try await RequestBody.collect(request, limit: limit, tooLarge: "payload size exceeds maximum allowed size")
     }
 
     /// FC's invocation headers around a reply (fc-api spec 6.2).

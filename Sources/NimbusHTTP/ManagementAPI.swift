@@ -49,19 +49,8 @@ package struct ManagementAPI: Sendable {
     }
 
     func body(_ request: Request) async throws -> ByteBuffer {
-        // A Content-Length past Int.max (NIO's parser takes any UInt64) is too large, not absent.
-        if let length = request.headers[.contentLength], Int(length).map({ $0 > maximumBodyBytes }) ?? true {
-            throw Self.tooLarge(maximumBodyBytes)
-        }
-        do {
-            return try await request.body.collect(upTo: maximumBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw Self.tooLarge(maximumBodyBytes)
-        }
-    }
-
-    static func tooLarge(_ limit: Int) -> NimbusError {
-        NimbusError(.entityTooLarge, "the request body exceeds the maximum allowed size (\(limit) bytes)")
+        try await RequestBody.collect(
+            request, limit: maximumBodyBytes, tooLarge: "the request body exceeds the maximum allowed size")
     }
 
     static func ifMatch(_ request: Request) -> String? { request.headers[.ifMatch] }
