@@ -52,7 +52,10 @@ def test_usage_counts_every_call_and_adds_up_the_receipts(client, endpoint, serv
     assert report['totals']['invocations'] == 24 and report['totals']['errors'] == 2
     # the report's cost is the sum of the receipts of the calls it counts (a and b here)
     billed = per_function[a]['cost'] + per_function[b]['cost']
-    assert abs(billed - sum(r['usd'] for r in receipts)) < 1e-9, (billed, sum(r['usd'] for r in receipts))
+    # each receipt is rounded to a nano-dollar while the report sums unrounded costs: they may differ
+    # by half a nano-dollar per receipt (CI once saw 1e-9 over 22 calls), no more
+    tolerance = 0.5e-9 * (len(receipts) + 1)
+    assert abs(billed - sum(r['usd'] for r in receipts)) <= tolerance, (billed, sum(r['usd'] for r in receipts))
     assert per_function[a]['gbSeconds'] > 0 and per_function[a]['durationP99Ms'] >= per_function[a]['durationP50Ms']
     assert report['alwaysOn']['cost'] > 0 and report['alwaysOn']['breakEvenInvocations'] > 0
     assert sum(p['invocations'] for p in report['series']) == 24
