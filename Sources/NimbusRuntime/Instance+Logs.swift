@@ -90,6 +90,7 @@ extension Instance {
         // The sandbox's last processes may still be dying: rmdir fails until the cgroup is empty.
         for _ in 0..<50 where cgroup?.remove() == false { try? await Task.sleep(for: .milliseconds(20)) }
         slot?.release()
+        namespace?.release()
         for waiter in endWaiters.values { waiter.resume() }
         endWaiters = [:]
         await onExit(id)

@@ -19,20 +19,26 @@ extension Instance {
         self.cgroup = cgroup
         let program = try LaunchCommand.arguments(
             for: contract.function.spec, codeDirectory: URL(fileURLWithPath: slot.path), configuration: configuration)
-        var (options, command) = sandbox.launch(
+        var launch = try await sandbox.launch(
             plan: plan, cgroup: cgroup, codeDirectory: slot.path, shimDirectory: LaunchCommand.shimRoot,
-            program: program, relay: (port, port))
+            program: program, relay: (port, port), configuration: configuration, logger: logger)
+        namespace = launch.namespace
         // nimbus-init unmounts the slot however the instance ends, even if Nimbus is killed.
-        options += ["--cleanup-mount", slot.path, "--cleanup-mount", slot.staging]
+        launch.initOptions += ["--cleanup-mount", slot.path, "--cleanup-mount", slot.staging]
         let environment = [
             "FC_SERVER_PORT": String(port), "FC_FUNC_CODE_PATH": SandboxPlan.codePath, "NIMBUS_STANDBY": "1",
             "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TZ": "UTC",
         ]
-        process = try await InstanceProcess.launch(
-            initOptions: options, arguments: command, environment: environment, workingDirectory: slot.path,
-            configuration: configuration,
-            onLine: { [weak self] line in await self?.route(line) },
-            onExit: { [weak self] status in await self?.processExited(status) })
+        do {
+            process = try await InstanceProcess.launch(
+                initOptions: launch.initOptions, arguments: launch.command, environment: environment,
+                workingDirectory: slot.path, configuration: configuration,
+                onLine: { [weak self] line in await self?.route(line) },
+                onExit: { [weak self] status in await self?.processExited(status) })
+        } catch {
+            namespace?.release()
+            throw error
+        }
         do {
             try await waitUntilListening()
         } catch {

@@ -38,6 +38,8 @@ actor Instance {
     var knownOOMKills = 0
     /// The mount a standby instance's `/code` comes from.
     var slot: SlotMount?
+    /// The network namespace with internet access the instance joined; released when it exits.
+    var namespace: HeldNamespace?
 
     var isCustomRuntime: Bool { (try? Runtime(fcName: contract.function.spec.runtime ?? "")) == .custom }
 
@@ -72,10 +74,11 @@ actor Instance {
                 let cgroup = try sandbox.cgroups.create("i-\(id)", limits: plan.limits)
                 self.cgroup = cgroup
                 instancePort = contract.function.spec.caPort ?? 9000
-                (initOptions, arguments) = sandbox.launch(
+                let launch = try await sandbox.launch(
                     plan: plan, cgroup: cgroup, codeDirectory: codeDirectory.path,
                     shimDirectory: LaunchCommand.shimRoot, program: arguments,
-                    relay: (port, instancePort))
+                    relay: (port, instancePort), configuration: configuration, logger: logger)
+                (initOptions, arguments, namespace) = (launch.initOptions, launch.command, launch.namespace)
                 codePath = SandboxPlan.codePath
             }
             process = try await InstanceProcess.launch(
@@ -87,9 +90,11 @@ actor Instance {
             try await waitUntilListening()
         } catch let error as NimbusError {
             stopProcessTree()
+            if process == nil { namespace?.release() }
             throw .platform(error)
         } catch {
             stopProcessTree()
+            if process == nil { namespace?.release() }
             throw .platform(NimbusError(.instanceExited, "the instance failed to start: \(error)"))
         }
         return began

@@ -1,11 +1,12 @@
 import Foundation
+import Logging
 import NimbusCore
 import Synchronization
 
 /// The start-up self-check: one trial instance launched the way every instance is, through
 /// ``InstanceProcess`` (nimbus-init) and, when sandboxed, ``Cgroups/create(_:limits:)`` and
-/// ``SandboxSetup/launch(plan:cgroup:codeDirectory:shimDirectory:program:relay:)`` (its cgroup
-/// with limits, bubblewrap, setpriv), running a program that exits at once. A host that fails it
+/// ``SandboxSetup/launch(plan:cgroup:codeDirectory:shimDirectory:program:relay:configuration:logger:)``
+/// (its cgroup with limits, its network namespace with pasta, bubblewrap, setpriv), running a program that exits at once. A host that fails it
 /// would fail every invocation, so Nimbus refuses to start instead.
 package enum LaunchCheck {
     /// How long the trial may take; it takes a few milliseconds, the first bubblewrap after a boot longer.
@@ -25,16 +26,20 @@ package enum LaunchCheck {
         var initOptions: [String] = []
         var arguments = program
         var cgroup: InstanceCgroup?
+        var namespace: HeldNamespace?
         defer { cgroup?.remove() }
         if let sandbox = configuration.sandbox {
             let plan = SandboxPlan(spec: FunctionSpec().withDefaults(), service: ServiceSpec().withDefaults())
             let created = try sandbox.cgroups.create(
                 "i-check-\(ProcessInfo.processInfo.processIdentifier)", limits: plan.limits)
             cgroup = created
-            (initOptions, arguments) = sandbox.launch(
+            let launch = try await sandbox.launch(
                 plan: plan, cgroup: created, codeDirectory: code.path, shimDirectory: LaunchCommand.shimRoot,
-                program: program, relay: nil)
+                program: program, relay: nil, configuration: configuration, logger: Logger(label: "nimbus.launch-check")
+            )
+            (initOptions, arguments, namespace) = (launch.initOptions, launch.command, launch.namespace)
         }
+        defer { namespace?.release() }
         let output = Mutex<[String]>([])
         let status = Mutex<Int32?>(nil)
         let process = try await InstanceProcess.launch(

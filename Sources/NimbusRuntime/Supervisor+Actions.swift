@@ -189,6 +189,7 @@ extension Supervisor {
         waiters = [:]
         for ticket in spawnGate.drain() { spawnTurns.removeValue(forKey: ticket)?.resume() }
         await standbys?.stopAll()
+        await configuration.sandbox?.namespaces.stopAll()
         await withTaskGroup(of: Void.self) { group in
             for instance in stopping { group.addTask { await instance.stop() } }
         }

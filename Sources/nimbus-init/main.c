@@ -11,11 +11,13 @@
 // are counted and limited), lower its resource limits and drop to an unprivileged user.
 //
 // Usage: nimbus-init [--grace-ms N] [--cgroup-procs FILE]... [--rlimit-nofile N] [--uid U --gid G]
-//                    [--no-lifeline] [--relay HOST_PORT:PORT] [--new-netns [--egress PASTA]]
+//                    [--no-lifeline] [--relay HOST_PORT:PORT] [--new-netns [--egress PASTA] | --join-netns PATH]
 //                    [--cleanup-mount PATH]... -- program [args...]
+//        nimbus-init --hold-netns PASTA
 // (--cleanup-mount: on exit, unmount everything mounted at PATH and remove it; standby code slots.)
 // (--new-netns runs the program in a network namespace of its own, with pasta for internet access if
-//  --egress names it, see netns.c; --relay carries connections from 127.0.0.1:HOST_PORT into it, see relay.c.)
+//  --egress names it, or in the one a --hold-netns holder made ahead, see netns.c; --relay carries
+//  connections from 127.0.0.1:HOST_PORT into it, see relay.c.)
 // (--no-lifeline ignores standard input: for one-off checks, not for instances.)
 #define _GNU_SOURCE
 #include <errno.h>
@@ -117,7 +119,7 @@ static void prepare_child(char **cgroups, int cgroup_count, long nofile, long ui
 int main(int argc, char **argv) {
     long grace_ms = 2000, nofile = 0, uid = -1, gid = -1;
     int lifeline = 1, relay_host = 0, relay_port = 0, new_netns = 0;
-    const char *egress = NULL;
+    const char *egress = NULL, *join_netns = NULL, *hold_netns = NULL;
     char *cgroups[MAX_CGROUPS];
     int cgroup_count = 0;
     int i = 1;
@@ -136,6 +138,10 @@ int main(int argc, char **argv) {
             new_netns = 1;
         } else if (strcmp(argv[i], "--egress") == 0 && i + 1 < argc) {
             egress = argv[++i];
+        } else if (strcmp(argv[i], "--join-netns") == 0 && i + 1 < argc) {
+            join_netns = argv[++i];
+        } else if (strcmp(argv[i], "--hold-netns") == 0 && i + 1 < argc) {
+            hold_netns = argv[++i];
         } else if (strcmp(argv[i], "--no-lifeline") == 0) {
             lifeline = 0;
         } else if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -149,7 +155,7 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    if (i >= argc) {
+    if (i >= argc && !hold_netns) {
         fprintf(stderr, "nimbus-init: no program given\n");
         return 2;
     }
@@ -164,13 +170,17 @@ int main(int argc, char **argv) {
     sigaddset(&handled, SIGHUP);
     sigprocmask(SIG_BLOCK, &handled, NULL);
     int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (hold_netns) return netns_hold(hold_netns, sfd);
 
     // The relay's host port is bound before the namespace exists, so it stays in the host's.
     if (relay_host > 0 && relay_bind(relay_host, relay_port) != 0) return 1;
     int host_ns = -1, sandbox_ns = -1;
-    if (new_netns) {
+    if (join_netns) {
+        new_netns = 1;
+        if ((sandbox_ns = netns_join(join_netns, &host_ns)) < 0) return 1;
+    } else if (new_netns) {
         sandbox_ns = netns_create(&host_ns);
-        if (sandbox_ns < 0 || (egress && netns_start_egress(egress, host_ns, sandbox_ns) != 0)) return 1;
+        if (sandbox_ns < 0 || (egress && netns_start_egress(egress, host_ns, sandbox_ns, 0) != 0)) return 1;
     }
 
     pid_t child = fork();
@@ -204,7 +214,8 @@ int main(int argc, char **argv) {
         fds[0] = (struct pollfd){.fd = lifeline ? 0 : -1, .events = POLLIN};
         fds[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
         int relayed = relay_host > 0 ? relay_fill(fds + 2, (int)(sizeof fds / sizeof fds[0]) - 2) : 0;
-        int ready = poll(fds, (nfds_t)(2 + relayed), relay_host > 0 && relay_wants_ticks() ? 10 : -1);
+        int tick = relay_host > 0 ? relay_tick_ms() : 0;
+        int ready = poll(fds, (nfds_t)(2 + relayed), tick > 0 ? tick : -1);
         if (ready < 0) {
             if (errno == EINTR) continue;
             break;
@@ -231,6 +242,7 @@ int main(int argc, char **argv) {
                         netns_reaped(pid);
                         if (pid == child) {
                             kill(-child, SIGKILL);  // leftovers of the program die with it
+                            if (relay_host > 0) relay_drain(200);
                             return exit_code(status);
                         }
                     }

@@ -1,12 +1,14 @@
 // Every sandboxed instance's network namespace: nimbus-init creates it before it forks the program
-// (so bubblewrap inherits it), with only loopback, or loopback and pasta for internet access. The
-// instance sees neither the host's loopback nor any other instance; Nimbus reaches it through the relay.
+// (so bubblewrap inherits it), with only loopback, or joins one a holder made ahead with loopback and
+// pasta for internet access (pasta takes 20-50 ms to start: off the cold start). The instance sees
+// neither the host's loopback nor any other instance; Nimbus reaches it through the relay.
 #define _GNU_SOURCE
 #include "netns.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,12 +17,15 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static pid_t pasta_pid = 0;
+// A holder's namespace, bound where instances can join it; unbound when the holder exits.
+static char held_path[64];
 
 static int loopback_up(void) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -74,10 +79,21 @@ static void report(const char *path) {
     unlink(path);
 }
 
-int netns_start_egress(const char *pasta, int host_ns, int sandbox_ns) {
+int netns_join(const char *path, int *host_ns) {
+    *host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    int sandbox_ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (*host_ns < 0 || sandbox_ns < 0 || setns(sandbox_ns, CLONE_NEWNET) != 0) {
+        fprintf(stderr, "nimbus-init: cannot join the network namespace at %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return sandbox_ns;
+}
+
+int netns_start_egress(const char *pasta, int host_ns, int sandbox_ns, int keep) {
     char target[64], pid_file[64];
     // pasta opens the namespace by path once it has dropped most capabilities, and then can't open
-    // another process's /proc/PID/ns/net: a bind mount of it (removed as soon as pasta holds it) it can.
+    // another process's /proc/PID/ns/net: a bind mount of it (removed as soon as pasta holds it,
+    // unless `keep`) it can.
     snprintf(target, sizeof target, "/run/nimbus-netns/%d", getpid());
     mkdir("/run/nimbus-netns", 0700);
     int file = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -100,6 +116,9 @@ int netns_start_egress(const char *pasta, int host_ns, int sandbox_ns) {
     if (launcher == 0) {
         // pasta's own sockets must be the host's: it is the instance's way out.
         if (setns(host_ns, CLONE_NEWNET) != 0) _exit(126);
+        sigset_t none;  // nimbus-init blocks the signals it reads from its signalfd; pasta must not
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         int devnull = open("/dev/null", O_RDWR);
         int said = open(said_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (devnull >= 0) dup2(devnull, 0);
@@ -113,8 +132,12 @@ int netns_start_egress(const char *pasta, int host_ns, int sandbox_ns) {
     }
     int status = 0;
     while (waitpid(launcher, &status, 0) < 0 && errno == EINTR) {}
-    umount2(target, MNT_DETACH);
-    unlink(target);
+    if (keep) {
+        snprintf(held_path, sizeof held_path, "%s", target);
+    } else {
+        umount2(target, MNT_DETACH);
+        unlink(target);
+    }
     pasta_pid = read_pid_file(pid_file);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || pasta_pid <= 0) {
         fprintf(stderr, "nimbus-init: pasta (%s) could not give the instance internet access (status %d)\n", pasta,
@@ -136,4 +159,35 @@ void netns_reaped(pid_t pid) {
 void netns_stop_egress(void) {
     if (pasta_pid > 0 && kill(pasta_pid, SIGKILL) == 0) waitpid(pasta_pid, NULL, 0);
     pasta_pid = 0;
+    if (held_path[0]) {
+        umount2(held_path, MNT_DETACH);
+        unlink(held_path);
+        held_path[0] = 0;
+    }
+}
+
+int netns_hold(const char *pasta, int sfd) {
+    int host_ns = -1;
+    int sandbox_ns = netns_create(&host_ns);
+    if (sandbox_ns < 0 || netns_start_egress(pasta, host_ns, sandbox_ns, 1) != 0) return 1;
+    printf("netns %s\n", held_path);
+    fflush(stdout);
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            return 1;
+        }
+        if (fds[0].revents) {
+            char buffer[64];
+            ssize_t n = read(0, buffer, sizeof buffer);
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return 0;  // the lifeline is gone
+        }
+        struct signalfd_siginfo info;
+        while (fds[1].revents && read(sfd, &info, sizeof info) == sizeof info) {
+            if (info.ssi_signo != SIGCHLD) return 0;
+            for (pid_t pid; (pid = waitpid(-1, NULL, WNOHANG)) > 0;) netns_reaped(pid);
+            if (pasta_pid == 0) return 1;
+        }
+    }
 }

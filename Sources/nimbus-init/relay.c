@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RELAY_BUFFER 65536
@@ -75,10 +76,15 @@ static int connect_inside(int blocking) {
     return fd;
 }
 
-int relay_wants_ticks(void) { return listener >= 0 && !listening; }
+static int probes = 0;
+
+// Every millisecond for the first 100 probes (most programs listen by then, and each tick waited is
+// cold-start time), then every 10 ms; 0 once listening (no ticks wanted).
+int relay_tick_ms(void) { return listener >= 0 && !listening ? (probes < 100 ? 1 : 10) : 0; }
 
 void relay_tick(void) {
     if (listener < 0 || listening) return;
+    probes++;
     int probe = connect_inside(1);
     if (probe < 0) return;
     close(probe);
@@ -172,4 +178,25 @@ void relay_handle(struct pollfd *fds, int count) {
         }
     }
     if (listening && count > 0 && (fds[0].revents & POLLIN)) accept_links();
+}
+
+static long drain_clock_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void relay_drain(long ms) {
+    listening = 0;  // the instance is gone: no new connections
+    static struct pollfd fds[2 * RELAY_MAX_LINKS];
+    for (long deadline = drain_clock_ms() + ms, left; (left = deadline - drain_clock_ms()) > 0;) {
+        int pending = 0;
+        for (int i = 0; i < RELAY_MAX_LINKS; i++) {
+            if (links[i].in_use && (!links[i].out.eof || links[i].out.length > 0)) pending = 1;
+        }
+        if (!pending) return;
+        int count = relay_fill(fds, 2 * RELAY_MAX_LINKS);
+        if (poll(fds, (nfds_t)count, (int)left) < 0 && errno != EINTR) return;
+        relay_handle(fds, count);
+    }
 }

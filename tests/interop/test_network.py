@@ -5,15 +5,18 @@ nothing at all."""
 
 import concurrent.futures
 import json
+import os
 import socket
+import subprocess
 import threading
 import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fc2
 import pytest
 
-from interop_util import OutsideNetwork, unique
+from interop_util import OutsideNetwork, bootstrap_zip, start_server, unique
 
 PROBE = r'''
 import json, os, socket, time, urllib.request
@@ -191,3 +194,65 @@ def test_without_internet_access_there_is_no_way_out(client, make_zip, outside, 
     seen = probe(client, closed, {'targets': [host_service, outside.split('//')[1].rstrip('/')], 'outside': outside})
     assert seen['outside'].startswith('failed'), seen['outside']
     assert set(seen['targets'].values()) == {None}, seen['targets']
+
+
+def holders(server_pid):
+    """This server's namespace holders (`nimbus-init --hold-netns`) and the pasta each started."""
+    def children(pid):
+        out = subprocess.run(['pgrep', '-P', str(pid)], capture_output=True, text=True).stdout
+        return [int(child) for child in out.split()]
+    return {child: children(child) for child in children(server_pid) if running(child, '--hold-netns')}
+
+
+def running(pid, word):
+    try:
+        return word in open('/proc/%d/cmdline' % pid).read()
+    except OSError:
+        return False
+
+
+def test_each_instance_namespace_goes_with_it_and_none_outlives_nimbus(tmp_path):
+    """Namespaces with internet access are made ahead (pasta's start is not a cold-start cost); every
+    instance gets one of its own, and its holder, pasta and bound namespace go when it exits."""
+    proc, endpoint = start_server(tmp_path / 'data', NIMBUS_INSTANCE_STANDBY='0')
+    try:
+        client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+        client.create_service('s')
+        # A custom runtime that answers one call and exits: every call needs a new instance.
+        program = ('import http.server, os, sys\nclass H(http.server.BaseHTTPRequestHandler):\n'
+                   ' def do_POST(self):\n  self.rfile.read(int(self.headers.get("Content-Length") or 0))\n'
+                   '  self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()\n'
+                   '  self.wfile.write(b"ok"); self.wfile.flush(); os._exit(0)\n'
+                   'http.server.HTTPServer(("0.0.0.0", 9000), H).serve_forever()\n')
+        client.create_function('s', 'once', 'custom', 'index.handler', timeout=10,
+                               codeZipFile=bootstrap_zip(tmp_path / 'once.zip', "#!/bin/sh\nexec python3 -c '%s'\n" % program))
+        client.invoke_function('s', 'once')
+        deadline = time.monotonic() + 10
+        while len(holders(proc.pid)) != 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ready = holders(proc.pid)
+        assert len(ready) == 2, 'two namespaces wait ahead: {0}'.format(ready)
+        assert all(len(pastas) == 1 for pastas in ready.values()), ready
+        seen = set(ready)
+        for _ in range(4):
+            assert client.invoke_function('s', 'once').data == b'ok'
+            seen |= set(holders(proc.pid))
+        time.sleep(1)
+        now = holders(proc.pid)
+        assert len(now) == 2, 'the instances exited: only the two made ahead remain, {0}'.format(now)
+        assert len(seen) >= 6, 'each instance took a namespace of its own: {0}'.format(sorted(seen))
+        gone = seen - set(now)
+        assert [pid for pid in gone if running(pid, '--hold-netns')] == []
+        assert [pid for pid in gone if os.path.exists('/run/nimbus-netns/%d' % pid)] == []
+        pastas = [pasta for pids in now.values() for pasta in pids]
+        proc.terminate()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(running(pid, '--hold-netns') for pid in now) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in now if running(pid, '--hold-netns')] == []
+        assert [pid for pid in pastas if running(pid, 'pasta')] == []
+        assert [pid for pid in now if os.path.exists('/run/nimbus-netns/%d' % pid)] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()

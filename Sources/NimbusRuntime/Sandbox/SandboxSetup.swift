@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import NimbusCore
 
 /// What confines instances on this host: bubblewrap, a writable cgroup hierarchy, and pasta for the
@@ -8,11 +9,14 @@ package struct SandboxSetup: Sendable {
     package let bubblewrapPath: String
     package let pastaPath: String
     package let cgroups: Cgroups
+    /// Namespaces with internet access made ahead, so that pasta's start is not a cold-start cost.
+    package let namespaces: NetworkNamespaces
 
     package init(bubblewrapPath: String, pastaPath: String, cgroups: Cgroups) {
         self.bubblewrapPath = bubblewrapPath
         self.pastaPath = pastaPath
         self.cgroups = cgroups
+        self.namespaces = NetworkNamespaces(pastaPath: pastaPath)
     }
 
     /// The cgroup folder of the Nimbus using `dataDirectory`: one per data dir, so two servers on one
@@ -22,15 +26,22 @@ package struct SandboxSetup: Sendable {
         return "nimbus-" + digest.joined()
     }
 
-    /// The arguments for nimbus-init (before its `--`) and the command it runs, for one instance: in a
-    /// network namespace of its own (pasta gives it a way out unless its service says no internet
-    /// access), reached through nimbus-init's relay from `relay.hostPort` on the host's loopback.
+    /// How one instance is launched: the arguments for nimbus-init (before its `--`), the command it
+    /// runs, and the namespace the instance joins. Each instance has a network namespace of its own:
+    /// one made ahead with pasta for a way out, or (when its service says no internet access) a new
+    /// one with only loopback, made by nimbus-init in half a millisecond. Nimbus reaches it through
+    /// nimbus-init's relay from `relay.hostPort` on the host's loopback.
     func launch(
         plan: SandboxPlan, cgroup: InstanceCgroup, codeDirectory: String, shimDirectory: String, program: [String],
-        relay: (hostPort: Int, instancePort: Int)?
-    ) -> (initOptions: [String], command: [String]) {
+        relay: (hostPort: Int, instancePort: Int)?, configuration: RuntimeConfiguration, logger: Logger
+    ) async throws(NimbusError) -> SandboxLaunch {
         var options = ["--new-netns"]
-        if plan.internetAccess { options += ["--egress", pastaPath] }
+        var namespace: HeldNamespace?
+        if plan.internetAccess {
+            let held = try await namespaces.take(configuration: configuration, logger: logger)
+            namespace = held
+            options = ["--join-netns", held.path]
+        }
         if let relay { options += ["--relay", "\(relay.hostPort):\(relay.instancePort)"] }
         for file in cgroup.procsFiles { options += ["--cgroup-procs", file] }
         options += ["--rlimit-nofile", String(plan.limits.openFiles)]
@@ -38,6 +49,13 @@ package struct SandboxSetup: Sendable {
             [bubblewrapPath]
             + plan.bubblewrapArguments(codeDirectory: codeDirectory, shimDirectory: shimDirectory) + ["--"]
             + SandboxPlan.dropPrivileges(program)
-        return (options, command)
+        return SandboxLaunch(initOptions: options, command: command, namespace: namespace)
     }
+}
+
+/// One sandboxed instance's launch; its owner releases `namespace` when the instance exits.
+struct SandboxLaunch {
+    var initOptions: [String]
+    var command: [String]
+    var namespace: HeldNamespace?
 }
