@@ -30,7 +30,14 @@ package final class CallLedger: Sendable {
         }
     }
 
-    func laneCallBegan(_ requestId: String) { state.withLock { $0.laneCalls.append(requestId) } }
+    /// A lane call began; returns how many lane calls are in flight, this one included.
+    @discardableResult
+    func laneCallBegan(_ requestId: String) -> Int {
+        state.withLock { state in
+            state.laneCalls.append(requestId)
+            return state.laneCalls.count
+        }
+    }
 
     /// A call ended, by either path.
     func callEnded(_ requestId: String, lane: Bool) {

@@ -16,7 +16,9 @@ extension Instance {
     {
         let began = Date()
         beginCall(requestId, wantsTail: wantsTail)
-        if active.count == 1 { cgroup?.resetPeak() }
+        if active.count == 1, ledger.calls.lane.isEmpty { cgroup?.resetPeak() }
+        // A kill during this call is its out-of-memory; one before it (a child an earlier call survived) is not.
+        let killsBefore = cgroup?.oomKills() ?? 0
         let outcome = await Self.send(request, with: http, timeout: timeout, process: process)
         let duration = Date().timeIntervalSince(began)
         let memory = peakMemoryMB()
@@ -30,10 +32,15 @@ extension Instance {
             stopProcessTree()
             reply = ended(by: .timeout, timeout: timeout, duration: duration, memory: memory)
         case .failed:
-            let kills = cgroup?.oomKills() ?? 0
-            let outOfMemory = kills > knownOOMKills
-            knownOOMKills = kills
             stopProcessTree()
+            var outOfMemory = (cgroup?.oomKills() ?? 0) > killsBefore
+            // The kernel counts an OOM kill just after it sends it: a broken connection can come first.
+            if !outOfMemory, cgroup != nil {
+                do {
+                    try await Task.sleep(for: .milliseconds(10))
+                } catch {}  // cancelled: the count as it is now
+                outOfMemory = (cgroup?.oomKills() ?? 0) > killsBefore
+            }
             reply = ended(by: outOfMemory ? .outOfMemory : .crash, timeout: timeout, duration: duration, memory: memory)
         }
         reply.duration = duration

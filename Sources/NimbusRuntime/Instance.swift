@@ -34,8 +34,6 @@ actor Instance {
     enum State: String, Sendable { case standby, starting, ready, stopping }
     var state = State.starting
     let createdAt = Date()
-    /// OOM kills of this instance's cgroup already reported (read only after a failed call).
-    var knownOOMKills = 0
     /// The mount a standby instance's `/code` comes from.
     var slot: SlotMount?
     /// The network namespace with internet access the instance joined; released when it exits.

@@ -74,7 +74,9 @@ extension Supervisor {
         let timeout = target.contract.function.spec.timeout ?? 3
         let (head, body, isHTTP) = Self.warmRequest(kind, target: target, requestId: requestId)
 
-        target.ledger.laneCallBegan(requestId)
+        // The peak is per call where the cgroup can reset it (v1), as on the actor's path.
+        if target.ledger.laneCallBegan(requestId) == 1 { target.cgroup?.resetPeak() }
+        let killsBefore = target.cgroup?.oomKills() ?? 0
         if target.isCustomRuntime { log(target, InstanceReply.invokeStartLine(requestId), requestId) }
         let began = Date()
         let result = loop.makePromise(of: InstanceReply.self)
@@ -108,11 +110,19 @@ extension Supervisor {
                         status: Int(response.head.status.code), headers: response.head.headers, body: response.body,
                         isHTTP: isHTTP, instanceId: target.instanceId))
             case .failure:
-                let outOfMemory = (target.cgroup?.oomKills() ?? 0) > 0
                 target.process?.killNow()
                 target.cgroup?.killAll()
-                result.succeed(
-                    Self.ended(target, by: outOfMemory ? .outOfMemory : .crash, timeout: timeout, began: began))
+                let settle = {
+                    let outOfMemory = (target.cgroup?.oomKills() ?? 0) > killsBefore
+                    result.succeed(
+                        Self.ended(target, by: outOfMemory ? .outOfMemory : .crash, timeout: timeout, began: began))
+                }
+                // The kernel counts an OOM kill just after it sends it: a broken connection can come first.
+                if target.cgroup == nil || (target.cgroup?.oomKills() ?? 0) > killsBefore {
+                    settle()
+                } else {
+                    loop.scheduleTask(in: Self.oomCountSettle) { settle() }
+                }
             }
         }
         return result.futureResult.map { reply in
@@ -190,6 +200,9 @@ extension Supervisor {
     private static func peakMemoryMB(_ target: WarmTarget) -> Double {
         Instance.peakMemoryMB(cgroup: target.cgroup, process: target.process)
     }
+
+    /// How long a crash waits for the kernel's OOM-kill count before it is called a crash.
+    static let oomCountSettle: TimeAmount = .milliseconds(10)
 
     /// The headers the contract sets; a client's own values for them are not forwarded.
     static let contractHeaderNames: Set<String> = Set(

@@ -12,7 +12,7 @@ import requests
 from interop_util import unique
 
 PROBE = r'''
-import json, os, resource, subprocess, time
+import json, os, resource, subprocess, sys, time
 
 def look(event, context):
     targets = json.loads(event)
@@ -42,6 +42,12 @@ def hog(event, context):
     for _ in range(int(event or b'400')):
         chunks.append(bytearray(1024 * 1024))
     return 'survived %d MB' % len(chunks)
+
+def oom_child(event, context):
+    if event == b'crash':
+        os._exit(3)
+    child = subprocess.run([sys.executable, '-c', 'block = bytearray(400 << 20)'])
+    return 'child %d' % child.returncode
 
 def grow(event, context):
     block = bytearray(int(event) * 1024 * 1024)
@@ -136,6 +142,25 @@ def test_peak_memory_is_measured(client, service, probe):
     fn = probe('index.grow', memorySize=256)
     resp = client.invoke_function(service, fn, payload=b'60')
     assert float(resp.headers['x-fc-max-memory-usage']) >= 60
+
+
+def test_a_crash_after_a_childs_oom_kill_is_a_crash(client, service, probe):
+    """The cgroup counts OOM kills over its life: a child killed in an earlier call, which the handler
+    survived, must not turn a later crash (a warm call, on the lane) into an out-of-memory."""
+    fn = probe('index.oom_child', memorySize=128)
+    assert client.invoke_function(service, fn, payload=b'oom').data == b'child -9'
+    with pytest.raises(fc2.FcError) as info:
+        client.invoke_function(service, fn, payload=b'crash')
+    assert 'exited unexpectedly' in info.value.message, info.value.message
+
+
+@pytest.mark.skipif(os.path.exists('/sys/fs/cgroup/cgroup.controllers'),
+                    reason='cgroup v2 keeps one peak for the cgroup\'s life: Nimbus reports it as it is')
+def test_each_calls_peak_memory_is_its_own(client, service, probe):
+    fn = probe('index.grow', memorySize=256)
+    assert float(client.invoke_function(service, fn, payload=b'100').headers['x-fc-max-memory-usage']) >= 100
+    later = client.invoke_function(service, fn, payload=b'1')  # warm: on the lane
+    assert float(later.headers['x-fc-max-memory-usage']) < 60, later.headers['x-fc-max-memory-usage']
 
 
 def test_a_fork_bomb_hits_the_pids_limit(client, service, probe):

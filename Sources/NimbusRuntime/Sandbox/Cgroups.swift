@@ -79,6 +79,9 @@ package final class InstanceCgroup: Sendable {
 
     /// Kept open: every call reads (and on v1 resets) the peak, and a path walk per call adds up.
     let peakFile: Int32
+    /// Kept open too: every call reads the OOM-kill count when it starts (a call's out-of-memory is
+    /// a kill that happened during it, not one of a child an earlier call survived).
+    let oomFile: Int32
 
     init(version: Cgroups.Version, folders: [String: String]) {
         self.version = version
@@ -87,10 +90,12 @@ package final class InstanceCgroup: Sendable {
         let file = memory + (version == .v1 ? "/memory.max_usage_in_bytes" : "/memory.peak")
         let writable = open(file, O_RDWR | O_CLOEXEC)
         peakFile = writable >= 0 ? writable : open(file, O_RDONLY | O_CLOEXEC)
+        oomFile = open(memory + (version == .v1 ? "/memory.oom_control" : "/memory.events"), O_RDONLY | O_CLOEXEC)
     }
 
     deinit {
         if peakFile >= 0 { close(peakFile) }
+        if oomFile >= 0 { close(oomFile) }
     }
 
     /// Sets the function's limits (also when a standby instance is given to a function). Throws when
@@ -173,14 +178,18 @@ package final class InstanceCgroup: Sendable {
         _ = "0".withCString { pwrite(peakFile, $0, 1, 0) }
     }
 
-    /// How many times the kernel killed a process of this instance for memory.
+    /// How many times the kernel killed a process of this instance for memory (the `oom_kill` line).
     package func oomKills() -> Int {
-        let file = version == .v1 ? "memory.oom_control" : "memory.events"
-        guard let text = read(memoryController, file) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
-            return Int(line.dropFirst("oom_kill ".count)) ?? 0
+        guard oomFile >= 0 else { return 0 }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer -> Int in
+            let count = pread(oomFile, buffer.baseAddress, 256, 0)
+            guard count > 0 else { return 0 }
+            let text = String(decoding: buffer.prefix(count), as: UTF8.self)
+            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+                return Int(line.dropFirst("oom_kill ".count)) ?? 0
+            }
+            return 0
         }
-        return 0
     }
 
     /// SIGKILL to every process still in the cgroup (escapes from process groups included).
