@@ -161,6 +161,9 @@ int main(int argc, char **argv) {
     }
     setsid();  // already a session leader when Nimbus asked for one; harmless otherwise
     atexit(cleanup);
+    // A write to Nimbus's pipes after it died, or to a relayed socket its peer closed, must fail
+    // with EPIPE, not kill nimbus-init before its cleanup (pasta and a held namespace would leak).
+    signal(SIGPIPE, SIG_IGN);
 
     sigset_t handled;
     sigemptyset(&handled);
@@ -197,6 +200,7 @@ int main(int argc, char **argv) {
             dup2(devnull, 0);
             close(devnull);
         }
+        signal(SIGPIPE, SIG_DFL);  // the program gets the default nimbus-init does not keep
         prepare_child(cgroups, cgroup_count, nofile, uid, gid);
         execvp(argv[i], &argv[i]);
         fprintf(stderr, "nimbus-init: cannot run %s: %s\n", argv[i], strerror(errno));

@@ -119,6 +119,7 @@ int netns_start_egress(const char *pasta, int host_ns, int sandbox_ns, int keep)
         sigset_t none;  // nimbus-init blocks the signals it reads from its signalfd; pasta must not
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
         int devnull = open("/dev/null", O_RDWR);
         int said = open(said_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (devnull >= 0) dup2(devnull, 0);
