@@ -256,3 +256,15 @@ def test_each_instance_namespace_goes_with_it_and_none_outlives_nimbus(tmp_path)
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_no_pasta_outlives_its_holder():
+    """Runs after the crash tests (test_async_crash.py kills servers mid-start, SIGKILL and SIGABRT):
+    every pasta still running belongs to a live holder, so nothing of a dead Nimbus leaks."""
+    out = subprocess.run(['pgrep', '-a', 'passt'], capture_output=True, text=True).stdout
+    orphans = []
+    for line in out.splitlines():
+        holder = line.rsplit('/run/nimbus-netns/', 1)[-1].split()[0] if '/run/nimbus-netns/' in line else ''
+        if holder.isdigit() and not running(int(holder), '--hold-netns'):
+            orphans.append(line)
+    assert orphans == [], 'pasta left running by a holder that died: {0}'.format(orphans)
