@@ -150,15 +150,25 @@ package final class InstanceCgroup: Sendable {
     var memoryController: String { version == .v1 ? "memory" : "unified" }
 
     /// Peak memory since the last reset, in bytes.
-    package func peakMemoryBytes() -> Int? {
-        guard peakFile >= 0 else { return nil }
-        // Read on every call: digits parsed in place, no String.
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer -> Int? in
-            let count = pread(peakFile, buffer.baseAddress, 32, 0)
+    package func peakMemoryBytes() -> Int? { Self.readNumber(peakFile, after: "") }
+
+    /// The number on the line of a kept-open control file that starts with `label` (the whole
+    /// file when it is empty), read on every call: digits parsed in place, no String.
+    private static func readNumber(_ file: Int32, after label: StaticString) -> Int? {
+        guard file >= 0 else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer -> Int? in
+            let count = pread(file, buffer.baseAddress, 256, 0)
             guard count > 0 else { return nil }
+            let bytes = UnsafeBufferPointer(rebasing: buffer.prefix(count))
+            let prefix = UnsafeBufferPointer(start: label.utf8Start, count: label.utf8CodeUnitCount)
+            var start = 0
+            while !bytes[start...].starts(with: prefix) {
+                guard let newline = bytes[start...].firstIndex(of: 0x0A) else { return nil }
+                start = newline + 1
+            }
             var value = 0
             var digits = 0
-            for byte in buffer.prefix(count) {
+            for byte in bytes[(start + prefix.count)...] {
                 guard byte >= 0x30, byte <= 0x39, digits < 18 else { break }
                 value = value * 10 + Int(byte - 0x30)
                 digits += 1
@@ -179,18 +189,7 @@ package final class InstanceCgroup: Sendable {
     }
 
     /// How many times the kernel killed a process of this instance for memory (the `oom_kill` line).
-    package func oomKills() -> Int {
-        guard oomFile >= 0 else { return 0 }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer -> Int in
-            let count = pread(oomFile, buffer.baseAddress, 256, 0)
-            guard count > 0 else { return 0 }
-            let text = String(decoding: buffer.prefix(count), as: UTF8.self)
-            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
-                return Int(line.dropFirst("oom_kill ".count)) ?? 0
-            }
-            return 0
-        }
-    }
+    package func oomKills() -> Int { Self.readNumber(oomFile, after: "oom_kill ") ?? 0 }
 
     /// SIGKILL to every process still in the cgroup (escapes from process groups included).
     package func killAll() {

@@ -41,7 +41,9 @@ package actor NetworkNamespaces {
         guard !stopped, ready.count + making < ahead else { return }
         making += 1
         Task {
-            try? await Task.sleep(for: Self.refillDelay)
+            do {
+                try await Task.sleep(for: Self.refillDelay)
+            } catch {}  // never cancelled; a refill made sooner is no harm
             await self.makeOne()
         }
     }
@@ -127,7 +129,11 @@ final class HeldNamespace: Sendable {
                 }
             })
         let timer = Task {
-            try? await Task.sleep(for: startTimeout)
+            do {
+                try await Task.sleep(for: startTimeout)
+            } catch {
+                return  // cancelled: the holder answered in time
+            }
             saying.yield(.failure(NimbusError(.internalServerError, "did not say it was ready within \(startTimeout)")))
         }
         defer { timer.cancel() }
