@@ -54,7 +54,11 @@ extension AsyncDispatcher {
         case (.enqueued, .interrupted?):
             metrics.attempt("interrupted")
             metrics.redelivered.increment()
-        case (.enqueued, _): metrics.attempt("retried")
+        case (.enqueued, _):
+            metrics.attempt("retried")
+            logger.warning(
+                "async event attempt \(event.attempts) failed; retrying at \(event.nextAttemptTime)",
+                metadata: meta(event).merging(["error": "\(Self.oneLine(event.errorMessage ?? ""))"]) { $1 })
         case (.expired, _): metrics.attempt("expired")
         case (let status, _): metrics.attempt(written ? status.rawValue.lowercased() : "stopped")
         }
@@ -71,6 +75,12 @@ extension AsyncDispatcher {
                 metadata: meta(event).merging(["error": "\(event.errorMessage ?? "")"]) { $1 })
         default: break
         }
+    }
+
+    /// A function's error as one log line (its stack trace is in the function's own log).
+    static func oneLine(_ message: String) -> String {
+        let words = message.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return words.count > 300 ? words.prefix(300) + "..." : words
     }
 
     func meta(_ event: AsyncEvent) -> Logger.Metadata {

@@ -31,7 +31,9 @@ extension Instance {
         case .timedOut:
             stopProcessTree()
             reply = ended(by: .timeout, timeout: timeout, duration: duration, memory: memory)
-        case .failed:
+            logger.callEndedInstance(
+                .timeout, timeout: timeout, instanceId: id, contract: contract, requestId: requestId, detail: "")
+        case .failed(let detail):
             stopProcessTree()
             var outOfMemory = (cgroup?.oomKills() ?? 0) > killsBefore
             // The kernel counts an OOM kill just after it sends it: a broken connection can come first.
@@ -41,7 +43,10 @@ extension Instance {
                 } catch {}  // cancelled: the count as it is now
                 outOfMemory = (cgroup?.oomKills() ?? 0) > killsBefore
             }
-            reply = ended(by: outOfMemory ? .outOfMemory : .crash, timeout: timeout, duration: duration, memory: memory)
+            let failure: InstanceReply.Failure = outOfMemory ? .outOfMemory : .crash
+            reply = ended(by: failure, timeout: timeout, duration: duration, memory: memory)
+            logger.callEndedInstance(
+                failure, timeout: timeout, instanceId: id, contract: contract, requestId: requestId, detail: detail)
         }
         reply.duration = duration
         reply.maxMemoryMB = memory

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOHTTP1
 import NimbusCore
 
@@ -85,6 +86,12 @@ extension Instance {
 
     func processExited(_ status: Int32?) async {
         exited = true
+        if state != .standby || contract.function.name != "standby" {
+            let expected = state == .stopping
+            logger.instanceEvent(
+                expected ? "instance stopped" : "instance exited", level: expected ? .info : .warning,
+                instanceId: id, contract: contract, ["status": "\(status.map(String.init) ?? "unknown")"])
+        }
         if port > 0 { PortAllocator.release(port) }
         cgroup?.killAll()
         // The sandbox's last processes may still be dying: rmdir fails until the cgroup is empty.
@@ -97,8 +104,9 @@ extension Instance {
     }
 
     /// Graceful stop: the preStop hook (if configured), then SIGTERM and the grace period.
-    func stop() async {
+    func stop(reason: String) async {
         state = .stopping
+        logger.instanceEvent("instance stopping", instanceId: id, contract: contract, ["reason": .string(reason)])
         if !exited, let hook = contract.function.spec.instanceLifecycleConfig?.preStop {
             await runHook(hook, path: "/pre-stop")
         }

@@ -87,13 +87,21 @@ extension Instance {
                     .instanceExited, "the standby instance refused its function (\(response.status.code))")
             }
         } catch let error as NimbusError {
-            stopProcessTree()
+            abandonAssignment()
             throw .platform(error)
         } catch {
-            stopProcessTree()
+            abandonAssignment()
             throw .platform(NimbusError(.instanceExited, "the standby instance could not be assigned: \(error)"))
         }
         try await initialize(requestId: requestId, mode: "standby", began: began)
+    }
+
+    /// A failed assignment: the standby goes, and its exit is no news to the pool that wanted it
+    /// (a process of the function's own takes its place there).
+    private func abandonAssignment() {
+        onExit = { _ in }
+        state = .stopping
+        stopProcessTree()
     }
 }
 

@@ -108,11 +108,18 @@ actor Instance {
                 throw .initializer(reply)
             }
         }
-        ledger.setColdStart(
-            ColdStart(
-                reason: startReason, mode: mode, start: listening.timeIntervalSince(began),
-                initializer: Date().timeIntervalSince(listening)))
+        let cold = ColdStart(
+            reason: startReason, mode: mode, start: listening.timeIntervalSince(began),
+            initializer: Date().timeIntervalSince(listening))
+        ledger.setColdStart(cold)
         state = .ready
+        logger.instanceEvent(
+            "instance started", instanceId: id, contract: contract, requestId: requestId,
+            [
+                "mode": .string(mode), "reason": .string(startReason),
+                "start.ms": "\(Int((cold.start * 1000).rounded()))",
+                "initializer.ms": "\(Int((cold.initializer * 1000).rounded()))",
+            ])
     }
 
     /// What `list_instances` and `nimbus instances` show.

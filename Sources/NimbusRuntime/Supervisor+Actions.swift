@@ -20,13 +20,16 @@ extension Supervisor {
                     ?? InstanceStartFailure.platform(NimbusError(.instanceExited, "the instance failed to start"))
                 for call in calls { waiters.removeValue(forKey: call)?.resume(throwing: failure) }
             case .stop(let ids):
+                let reason =
+                    pools[key]?.retired == true
+                    ? "retired: a newer configuration serves its calls" : "idle for \(configuration.idleTimeout) s"
                 for id in ids {
                     let removed = pools.update(key) { entry in
                         entry.targets[id] = nil
                         return entry.instances.removeValue(forKey: id)
                     }
                     guard let instance = removed ?? nil else { continue }
-                    Task { await instance.stop() }
+                    Task { await instance.stop(reason: reason) }
                 }
                 startWhereNeeded()
             }
@@ -45,33 +48,38 @@ extension Supervisor {
                 if let runtime = StandbyPool.accepts(deployment.contract), let standby = await standbys?.take(runtime) {
                     self.register(standby, id, key: key)
                     await standby.setStartReason(reason)
-                    try await standby.assign(
-                        contract: deployment.contract, codeDirectory: deployment.codeDirectory, requestId: requestId,
-                        onExit: onExit)
-                    self.instanceReady(id, key: key, target: await standby.warmTarget())
-                } else {
-                    let instance = Instance(
-                        id: instanceId, contract: deployment.contract, codeDirectory: deployment.codeDirectory,
-                        configuration: configuration, http: http, logs: logs, logger: logger, onExit: onExit)
-                    self.register(instance, id, key: key)
-                    await instance.setStartReason(reason)
-                    // A process of its own, started a few at a time (SpawnGate); the initializer runs after.
-                    let turn = await self.waitForSpawnTurn()
-                    let began: Date
                     do {
-                        guard !self.shuttingDown else {
-                            throw InstanceStartFailure.platform(
-                                NimbusError(.resourceExhausted, "Nimbus is shutting down"))
-                        }
-                        began = try await instance.launch()
-                        self.spawnEnded(turn)
-                    } catch {
-                        self.spawnEnded(turn)
-                        throw error
+                        try await standby.assign(
+                            contract: deployment.contract, codeDirectory: deployment.codeDirectory,
+                            requestId: requestId, onExit: onExit)
+                        return self.instanceReady(id, key: key, target: await standby.warmTarget())
+                    } catch InstanceStartFailure.platform(let error) {
+                        // The platform's own shortcut failed, not the function: the call still gets an instance.
+                        self.logger.warning(
+                            "a standby could not take the function; starting a process of its own",
+                            metadata: ["function.name": .string(key.function), "error": "\(error)"])
                     }
-                    try await instance.initialize(requestId: requestId, mode: "spawn", began: began)
-                    self.instanceReady(id, key: key, target: await instance.warmTarget())
                 }
+                let instance = Instance(
+                    id: instanceId, contract: deployment.contract, codeDirectory: deployment.codeDirectory,
+                    configuration: configuration, http: http, logs: logs, logger: logger, onExit: onExit)
+                self.register(instance, id, key: key)
+                await instance.setStartReason(reason)
+                // A process of its own, started a few at a time (SpawnGate); the initializer runs after.
+                let turn = await self.waitForSpawnTurn()
+                let began: Date
+                do {
+                    guard !self.shuttingDown else {
+                        throw InstanceStartFailure.platform(NimbusError(.resourceExhausted, "Nimbus is shutting down"))
+                    }
+                    began = try await instance.launch()
+                    self.spawnEnded(turn)
+                } catch {
+                    self.spawnEnded(turn)
+                    throw error
+                }
+                try await instance.initialize(requestId: requestId, mode: "spawn", began: began)
+                self.instanceReady(id, key: key, target: await instance.warmTarget())
             } catch let failure as InstanceStartFailure {
                 self.instanceFailedToStart(id, key: key, failure: failure)
             } catch {
@@ -191,7 +199,7 @@ extension Supervisor {
         await standbys?.stopAll()
         await configuration.sandbox?.namespaces.stopAll()
         await withTaskGroup(of: Void.self) { group in
-            for instance in stopping { group.addTask { await instance.stop() } }
+            for instance in stopping { group.addTask { await instance.stop(reason: "Nimbus is shutting down") } }
         }
         for _ in 0..<25 {  // their exit callbacks release the cgroups; then the parent folders go
             try? await Task.sleep(for: .milliseconds(20))

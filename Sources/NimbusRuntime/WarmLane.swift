@@ -87,6 +87,9 @@ extension Supervisor {
             target.process?.killNow()
             target.cgroup?.killAll()
             result.succeed(Self.ended(target, by: .timeout, timeout: timeout, began: began))
+            self.logger.callEndedInstance(
+                .timeout, timeout: timeout, instanceId: target.instanceId, contract: target.contract,
+                requestId: requestId, detail: "")
         }
         UpstreamConnections.shared.exchange(
             instance: target.instanceId, port: target.port, head: head, body: body,
@@ -109,13 +112,16 @@ extension Supervisor {
                     Instance.reply(
                         status: Int(response.head.status.code), headers: response.head.headers, body: response.body,
                         isHTTP: isHTTP, instanceId: target.instanceId))
-            case .failure:
+            case .failure(let error):
                 target.process?.killNow()
                 target.cgroup?.killAll()
                 let settle = {
-                    let outOfMemory = (target.cgroup?.oomKills() ?? 0) > killsBefore
-                    result.succeed(
-                        Self.ended(target, by: outOfMemory ? .outOfMemory : .crash, timeout: timeout, began: began))
+                    let failure: InstanceReply.Failure =
+                        (target.cgroup?.oomKills() ?? 0) > killsBefore ? .outOfMemory : .crash
+                    result.succeed(Self.ended(target, by: failure, timeout: timeout, began: began))
+                    self.logger.callEndedInstance(
+                        failure, timeout: timeout, instanceId: target.instanceId, contract: target.contract,
+                        requestId: requestId, detail: "\(error)")
                 }
                 // The kernel counts an OOM kill just after it sends it: a broken connection can come first.
                 if target.cgroup == nil || (target.cgroup?.oomKills() ?? 0) > killsBefore {

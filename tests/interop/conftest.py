@@ -64,6 +64,18 @@ class NimbusServer(object):
         return self.proc.poll() is None
 
 
+# The session's server, so a failing test's report can carry what Nimbus logged meanwhile.
+_SESSION_SERVERS = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _SESSION_SERVERS:
+        report.sections.append(('nimbus serve stderr (last 4000 characters)', _SESSION_SERVERS[0].stderr_tail(4000)))
+
+
 @pytest.fixture(scope='session')
 def nimbus_server(tmp_path_factory):
     binary = _nimbus_binary()
@@ -87,6 +99,7 @@ def nimbus_server(tmp_path_factory):
             [str(binary), 'serve', '--host', '127.0.0.1', '--port', str(port), '--data-dir', str(data_dir)],
             stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=str(base_dir))
     server = NimbusServer(proc, port, base_dir, data_dir, stderr_path)
+    _SESSION_SERVERS.append(server)
 
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while True:

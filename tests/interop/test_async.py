@@ -37,8 +37,8 @@ def test_async_invoke_answers_202_and_the_event_runs(client, endpoint, service, 
     assert done['returnPayload'] == 'got hello'
     assert done['invocationPayload'] == 'hello'
     assert done['requestId'] == resp.headers['x-fc-request-id']
-    assert done['alreadyRetriedTimes'] == 0
-    assert [e['status'] for e in done['events']] == ['Enqueued', 'Running', 'Succeeded']
+    assert done['alreadyRetriedTimes'] == 0, done
+    assert [e['status'] for e in done['events']] == ['Enqueued', 'Running', 'Succeeded'], done
     assert done['startedTime'] <= done['endTime']
 
 

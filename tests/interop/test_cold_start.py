@@ -2,6 +2,8 @@
 environment and limits, and behaves exactly like an instance started for it."""
 
 import json
+import os
+import signal
 import time
 
 import pytest
@@ -49,3 +51,56 @@ def test_each_function_gets_its_own_standby_and_code(client, service, make_zip):
     assert json.loads(a.data)['files'] == ['index.py']
     assert json.loads(b.data)['files'] == ['extra.txt', 'index.py']
     assert a.headers['x-fc-instance-id'] != b.headers['x-fc-instance-id']
+
+
+def _descendants(root):
+    """Pids of every process under `root`, from /proc (each process's parent in its stat line)."""
+    parents = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/{0}/stat'.format(entry)) as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _waiting_python_standbys(server_pid):
+    pids = []
+    for pid in _descendants(server_pid):
+        try:
+            with open('/proc/{0}/environ'.format(pid), 'rb') as env, open('/proc/{0}/cmdline'.format(pid), 'rb') as cmd:
+                if b'NIMBUS_STANDBY=1' in env.read().split(b'\0') and b'python' in cmd.read().split(b'\0')[0]:
+                    pids.append(pid)
+        except OSError:
+            pass
+    return pids
+
+
+def test_a_standby_that_cannot_take_the_function_is_replaced_by_a_process_of_its_own(
+        client, service, make_zip, nimbus_server):
+    time.sleep(1.5)  # the pool refilled: both python standbys wait
+    frozen = _waiting_python_standbys(nimbus_server.proc.pid)
+    assert frozen, 'no python standby is waiting'
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)  # it takes the assignment's connection and never answers
+    try:
+        fn = unique('cold')
+        client.create_function(service, fn, 'python3', 'index.handler', codeZipFile=make_zip({'index.py': PY}))
+        resp = client.invoke_function(service, fn, payload=b'')
+    finally:
+        for pid in frozen:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    assert json.loads(resp.data)['fn'] == fn
+    assert 'mode=spawn' in resp.headers['x-nimbus-cold-start'], resp.headers['x-nimbus-cold-start']
+    log = nimbus_server.stderr_path.read_text(errors='replace')
+    said = [line for line in log.splitlines() if 'a standby could not take the function' in line]
+    assert any('function.name={0}'.format(fn) in line for line in said), said
