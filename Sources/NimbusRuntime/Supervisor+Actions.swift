@@ -13,12 +13,12 @@ extension Supervisor {
                 startInstance(id, key: key)
             case .run(let call, let id):
                 guard let instance = pools[key]?.instances[id] else { continue }
-                waiters.removeValue(forKey: call)?.resume(returning: (id, instance))
+                takeWaiter(call)?.resume(returning: (id, instance))
             case .fail(let calls):
                 let failure: any Error =
                     pools[key]?.lastStartFailure
                     ?? InstanceStartFailure.platform(NimbusError(.instanceExited, "the instance failed to start"))
-                for call in calls { waiters.removeValue(forKey: call)?.resume(throwing: failure) }
+                for call in calls { takeWaiter(call)?.resume(throwing: failure) }
             case .stop(let ids):
                 let reason =
                     pools[key]?.retired == true
@@ -195,15 +195,16 @@ extension Supervisor {
             waiter.resume(throwing: NimbusError(.resourceExhausted, "Nimbus is shutting down"))
         }
         waiters = [:]
+        for timer in queueTimers.values { timer.cancel() }
+        queueTimers = [:]
         for ticket in spawnGate.drain() { spawnTurns.removeValue(forKey: ticket)?.resume() }
         await standbys?.stopAll()
         await configuration.sandbox?.namespaces.stopAll()
         await withTaskGroup(of: Void.self) { group in
             for instance in stopping { group.addTask { await instance.stop(reason: "Nimbus is shutting down") } }
         }
-        for _ in 0..<25 {  // their exit callbacks release the cgroups; then the parent folders go
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        // Each stop returned after its instance's exit handling released its cgroup; what a start
+        // still in flight made is killed and removed with the parent folders.
         configuration.sandbox?.cgroups.removeRoot()
         await logs.closeAll()
     }

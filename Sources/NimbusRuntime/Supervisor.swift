@@ -58,6 +58,8 @@ package actor Supervisor: Service {
     let pools = PoolTable()
     /// Calls waiting for an instance; resumed with the instance and its id in the pool.
     var waiters: [InstancePool.CallID: CheckedContinuation<(InstancePool.InstanceID, Instance), any Error>] = [:]
+    /// Each queued call's queue-timeout sleeper, cancelled as soon as the call leaves the queue.
+    var queueTimers: [InstancePool.CallID: Task<Void, Never>] = [:]
     var nextCall = 1
     /// Processes starting at once, and the starts waiting their turn.
     var spawnGate: SpawnGate
@@ -158,15 +160,26 @@ package actor Supervisor: Service {
 
     private func scheduleQueueTimeout(_ call: InstancePool.CallID, key: PoolKey) {
         let wait = configuration.queueTimeout
-        Task {
-            try? await Task.sleep(for: .seconds(wait))
+        queueTimers[call] = Task {
+            do {
+                try await Task.sleep(for: .seconds(wait))
+            } catch {
+                return  // the call left the queue first
+            }
             self.expire(call, key: key)
         }
     }
 
+    /// A queued call leaves the queue: its continuation, with its timeout sleeper stopped.
+    func takeWaiter(_ call: InstancePool.CallID) -> CheckedContinuation<(InstancePool.InstanceID, Instance), any Error>?
+    {
+        queueTimers.removeValue(forKey: call)?.cancel()
+        return waiters.removeValue(forKey: call)
+    }
+
     /// A waiting call's task was cancelled (an async event stopped): it leaves the queue without an instance.
     private func abandon(_ call: InstancePool.CallID, key: PoolKey) {
-        guard pools.update(key, { $0.pool.cancel(call) }) == true, let waiter = waiters.removeValue(forKey: call)
+        guard pools.update(key, { $0.pool.cancel(call) }) == true, let waiter = takeWaiter(call)
         else { return }
         waiter.resume(throwing: NimbusError(.resourceExhausted, "the call was cancelled while it waited"))
     }
@@ -174,7 +187,7 @@ package actor Supervisor: Service {
     /// A queued call waited too long: 429, naming the cap that was full and how to raise it.
     private func expire(_ call: InstancePool.CallID, key: PoolKey) {
         guard let entry = pools[key], pools.update(key, { $0.pool.cancel(call) }) == true,
-            let waiter = waiters.removeValue(forKey: call)
+            let waiter = takeWaiter(call)
         else { return }
         let message = cap(for: entry.deployment).throttleMessage(
             function: key.function, waited: Int(configuration.queueTimeout), instances: entry.pool.instanceCount,
