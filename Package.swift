@@ -70,7 +70,6 @@ let package = Package(
             dependencies: [
                 "NimbusCore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -222,7 +221,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NimbusRuntimeTests",
-            dependencies: ["NimbusCore", "NimbusRuntime"],
+            dependencies: [
+                "NimbusCore", "NimbusRuntime", .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

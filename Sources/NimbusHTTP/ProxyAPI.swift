@@ -72,7 +72,7 @@ struct ProxyAPI: Sendable {
                 HTTPCall(
                     method: request.method.rawValue, requestURI: request.uri.description, functionPath: functionPath,
                     headers: request.headers.filter { $0.name != WarmLane.drawHeader }.map {
-                        ($0.name.rawName, $0.value)
+                        ($0.name.canonicalName, $0.value)
                     }, body: body,
                     clientIP: context.clientIP, host: request.head.authority ?? "")),
             wantsLogTail: false)

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOHTTP1
@@ -117,13 +116,11 @@ extension Instance {
     /// FC's lifecycle hooks (`GET /pre-freeze`, `GET /pre-stop`) with their own request id and timeout.
     func runHook(_ hook: InstanceLifecycleConfig.Hook, path: String) async {
         guard let name = hook.handler, !name.isEmpty else { return }
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = .GET
         let requestId = RequestID.make()
-        for (header, value) in contract.headers(requestId: requestId, controlPath: path) {
-            request.headers.add(name: header, value: value)
-        }
-        _ = await exchange(request, requestId: requestId, timeout: hook.timeout ?? 3, wantsTail: false, isHTTP: false)
+        let head = InstanceRequest.control(
+            .GET, path, contractHeaders: InstanceRequest.headers(contract, requestId: requestId, controlPath: path),
+            port: port)
+        _ = await exchange(head, requestId: requestId, timeout: hook.timeout ?? 3, wantsTail: false, isHTTP: false)
     }
 
     func killNow() async {

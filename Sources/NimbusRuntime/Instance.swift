@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
@@ -14,7 +13,9 @@ actor Instance {
     var contract: InstanceContract
     var codeDirectory: URL
     let configuration: RuntimeConfiguration
-    let http: HTTPClient
+    let client: InstanceClient
+    /// The event loop this actor's exchanges run on, where its pooled connections wait.
+    nonisolated let loop: any EventLoop
     let logs: FunctionLogs
     let logger: Logger
     var onExit: @Sendable (String) async -> Void
@@ -43,13 +44,14 @@ actor Instance {
 
     init(
         id: String, contract: InstanceContract, codeDirectory: URL, configuration: RuntimeConfiguration,
-        http: HTTPClient, logs: FunctionLogs, logger: Logger, onExit: @escaping @Sendable (String) async -> Void
+        client: InstanceClient, logs: FunctionLogs, logger: Logger, onExit: @escaping @Sendable (String) async -> Void
     ) {
         self.id = id
         self.contract = contract
         self.codeDirectory = codeDirectory
         self.configuration = configuration
-        self.http = http
+        self.client = client
+        self.loop = client.group.next()
         self.logs = logs
         self.logger = logger
         self.onExit = onExit
@@ -156,52 +158,27 @@ actor Instance {
     }
 
     func runInitializer(requestId: String) async -> InstanceReply {
-        let timeout = contract.function.spec.initializationTimeout ?? 3
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/initialize")
-        request.method = .POST
-        for (name, value) in contract.headers(requestId: requestId, controlPath: "/initialize") {
-            request.headers.add(name: name, value: value)
-        }
-        return await exchange(request, requestId: requestId, timeout: timeout, wantsTail: false, isHTTP: false)
+        let head = InstanceRequest.control(
+            .POST, "/initialize",
+            contractHeaders: InstanceRequest.headers(contract, requestId: requestId, controlPath: "/initialize"),
+            port: port)
+        return await exchange(
+            head, requestId: requestId, timeout: contract.function.spec.initializationTimeout ?? 3, wantsTail: false,
+            isHTTP: false)
     }
 
     /// Sends one call to the program and turns what happens into a reply, crashes and timeouts included.
     func call(_ call: InstanceCall) async -> InstanceReply {
-        let timeout = contract.function.spec.timeout ?? 3
-        var request: HTTPClientRequest
-        let controlPath: String
-        switch call.kind {
-        case .event(let payload):
-            request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/invoke")
-            request.method = .POST
-            request.headers.add(name: "content-type", value: "application/octet-stream")
-            request.body = .bytes(payload)
-            controlPath = "/invoke"
-        case .http(let http):
-            request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(http.requestURI)")
-            request.method = HTTPMethod(rawValue: http.method)
-            for (name, value) in http.headers where !Self.hopByHop.contains(name.lowercased()) {
-                request.headers.add(name: name, value: value)
-            }
-            request.headers.add(
-                name: "x-fc-http-params",
-                value: InstanceContract.httpParams(
-                    path: http.functionPath, requestURI: http.requestURI, method: http.method,
-                    clientIP: http.clientIP, host: http.host))
-            request.body = .bytes(http.body)
-            controlPath = "/http-invoke"
-        }
-        for (name, value) in contract.headers(
-            requestId: call.requestId, controlPath: controlPath, retryCount: call.retryCount)
-        {
-            request.headers.replaceOrAdd(name: name, value: value)
-        }
+        let isHTTP = call.kind.isHTTP
+        let headers = InstanceRequest.headers(
+            contract, requestId: call.requestId, controlPath: isHTTP ? "/http-invoke" : "/invoke",
+            retryCount: call.retryCount)
+        let request = InstanceRequest.call(call.kind, contractHeaders: headers, port: port)
         beginCall(call.requestId, wantsTail: call.wantsLogTail)
         if isCustomRuntime { await route(InstanceReply.invokeStartLine(call.requestId), requestId: call.requestId) }
-        var isHTTP = false
-        if case .http = call.kind { isHTTP = true }
         var reply = await exchange(
-            request, requestId: call.requestId, timeout: timeout, wantsTail: call.wantsLogTail, isHTTP: isHTTP)
+            request.head, body: request.body, requestId: call.requestId, timeout: contract.function.spec.timeout ?? 3,
+            wantsTail: call.wantsLogTail, isHTTP: isHTTP)
         reply.coldStart = ledger.takeColdStart()
         ledger.callEnded(call.requestId, lane: false)
         if let cold = reply.coldStart {
@@ -213,9 +190,4 @@ actor Instance {
         }
         return reply
     }
-
-    static let hopByHop: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer",
-        "content-length",
-    ]
 }

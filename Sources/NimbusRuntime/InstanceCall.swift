@@ -9,6 +9,11 @@ package struct InstanceCall: Sendable {
         case event(ByteBuffer)
         /// An HTTP-trigger request, forwarded as the client sent it.
         case http(HTTPCall)
+
+        var isHTTP: Bool {
+            if case .http = self { return true }
+            return false
+        }
     }
 
     package var requestId: String
@@ -33,6 +38,7 @@ package struct HTTPCall: Sendable {
     package var requestURI: String
     /// The path relative to the function, e.g. `/a`.
     package var functionPath: String
+    /// Names in lowercase, as both edges give them.
     package var headers: [(String, String)]
     package var body: ByteBuffer
     package var clientIP: String

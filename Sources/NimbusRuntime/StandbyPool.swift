@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NimbusCore
@@ -12,7 +11,7 @@ actor StandbyPool {
 
     let sandbox: SandboxSetup
     let configuration: RuntimeConfiguration
-    let http: HTTPClient
+    let client: InstanceClient
     let logs: FunctionLogs
     let logger: Logger
     let slots: URL
@@ -24,12 +23,12 @@ actor StandbyPool {
     static let refillDelay: Duration = .milliseconds(25)
 
     init(
-        sandbox: SandboxSetup, configuration: RuntimeConfiguration, http: HTTPClient, logs: FunctionLogs,
+        sandbox: SandboxSetup, configuration: RuntimeConfiguration, client: InstanceClient, logs: FunctionLogs,
         logger: Logger, slots: URL, perRuntime: Int
     ) {
         self.sandbox = sandbox
         self.configuration = configuration
-        self.http = http
+        self.client = client
         self.logs = logs
         self.logger = logger
         self.slots = slots
@@ -76,7 +75,7 @@ actor StandbyPool {
     private func startOne(_ runtime: Runtime, fcName: String, id: String) async {
         let instance = Instance(
             id: id, contract: .standby(runtime: fcName, region: ""), codeDirectory: slots,
-            configuration: configuration, http: http, logs: logs, logger: logger,
+            configuration: configuration, client: client, logs: logs, logger: logger,
             onExit: { [weak self] exited in await self?.forget(exited) })
         do {
             let slot = try SlotMount.make(root: slots, id: id)

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NimbusCore
@@ -62,7 +61,7 @@ extension Supervisor {
                 }
                 let instance = Instance(
                     id: instanceId, contract: deployment.contract, codeDirectory: deployment.codeDirectory,
-                    configuration: configuration, http: http, logs: logs, logger: logger, onExit: onExit)
+                    configuration: configuration, client: client, logs: logs, logger: logger, onExit: onExit)
                 self.register(instance, id, key: key)
                 await instance.setStartReason(reason)
                 // A process of its own, started a few at a time (SpawnGate); the initializer runs after.

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
@@ -52,7 +51,8 @@ package actor Supervisor: Service {
     }
 
     let configuration: RuntimeConfiguration
-    let http: HTTPClient
+    /// The one client every exchange with an instance goes through, on either path.
+    let client: InstanceClient
     package let logs: FunctionLogs
     let logger: Logger
     let pools = PoolTable()
@@ -79,31 +79,23 @@ package actor Supervisor: Service {
         provisionSource = source
     }
 
-    package init(configuration: RuntimeConfiguration, logs: FunctionLogs, logger: Logger) {
+    package init(
+        configuration: RuntimeConfiguration, logs: FunctionLogs, logger: Logger, client: InstanceClient? = nil
+    ) {
         self.configuration = configuration
         self.logs = logs
         self.logger = logger
-        self.http = Self.instanceClient
+        self.client = client ?? InstanceClient(logger: logger)
         self.spawnGate = SpawnGate(limit: configuration.spawnConcurrency)
         if let sandbox = configuration.sandbox, let slots = configuration.slotsDirectory,
             configuration.standbysPerRuntime > 0
         {
             SlotMount.removeLeftovers(root: slots)
             standbys = StandbyPool(
-                sandbox: sandbox, configuration: configuration, http: Self.instanceClient, logs: logs, logger: logger,
+                sandbox: sandbox, configuration: configuration, client: self.client, logs: logs, logger: logger,
                 slots: slots, perRuntime: configuration.standbysPerRuntime)
         }
     }
-
-    /// One process-wide client for talking to instances, like `HTTPClient.shared` but allowing many
-    /// connections per instance (instance concurrency goes up to 100). It lives as long as the process.
-    static let instanceClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
-        configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
 
     /// Runs a call on an instance of the deployment, starting one if none is free.
     package func invoke(_ deployment: Deployment, _ call: InstanceCall) async throws(NimbusError) -> InstanceReply {

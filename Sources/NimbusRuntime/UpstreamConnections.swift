@@ -3,14 +3,13 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// Keep-alive HTTP/1.1 connections to instances for the warm lane, kept per event loop and
-/// instance: a warm call goes out on the loop its request came in on, so it never changes threads.
+/// Keep-alive HTTP/1.1 connections to instances, kept per event loop and instance, for the
+/// ``InstanceClient``: a warm call goes out on the loop its request came in on, so it never
+/// changes threads.
 ///
 /// A connection serves one exchange at a time; idle ones wait in the table until the instance
 /// closes them (it exits, or its server drops idle connections), which removes them.
 final class UpstreamConnections: Sendable {
-    static let shared = UpstreamConnections()
-
     private struct Key: Hashable {
         var loop: ObjectIdentifier
         var instance: String

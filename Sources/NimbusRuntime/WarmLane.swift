@@ -72,69 +72,32 @@ extension Supervisor {
     ) -> EventLoopFuture<InstanceReply> {
         let target = lease.target
         let timeout = target.contract.function.spec.timeout ?? 3
-        let (head, body, isHTTP) = Self.warmRequest(kind, target: target, requestId: requestId)
+        var headers = kind.isHTTP ? target.contractHeaders : target.eventHeaders
+        headers.add(name: "x-fc-request-id", value: requestId)
+        let request = InstanceRequest.call(kind, contractHeaders: headers, port: target.port)
 
         // The peak is per call where the cgroup can reset it (v1), as on the actor's path.
         if target.ledger.laneCallBegan(requestId) == 1 { target.cgroup?.resetPeak() }
-        let killsBefore = target.cgroup?.oomKills() ?? 0
         if target.isCustomRuntime { log(target, InstanceReply.invokeStartLine(requestId), requestId) }
         let began = Date()
-        let result = loop.makePromise(of: InstanceReply.self)
-        let finished = NIOLoopBoundBox(false, eventLoop: loop)
-        let deadline = loop.scheduleTask(in: .seconds(Int64(timeout))) {
-            guard !finished.value else { return }
-            finished.value = true
-            target.process?.killNow()
-            target.cgroup?.killAll()
-            result.succeed(Self.ended(target, by: .timeout, timeout: timeout, began: began))
-            self.logger.callEndedInstance(
-                .timeout, timeout: timeout, instanceId: target.instanceId, contract: target.contract,
-                requestId: requestId, detail: "")
-        }
-        UpstreamConnections.shared.exchange(
-            instance: target.instanceId, port: target.port, head: head, body: body,
-            limit: Instance.maximumReplyBytes, on: loop
-        ).whenComplete { outcome in
-            deadline.cancel()
-            guard !finished.value else {
-                if case .success(let response) = outcome { response.channel.close(promise: nil) }
-                return
-            }
-            finished.value = true
+        let exchange = InstanceClient.Exchange(
+            instanceId: target.instanceId, port: target.port, head: request.head, body: request.body,
+            timeout: timeout, process: target.process, cgroup: target.cgroup, contract: target.contract,
+            requestId: requestId)
+        return client.exchange(exchange, on: loop).map { outcome in
+            var reply: InstanceReply
             switch outcome {
-            case .success(let response):
-                if response.head.isKeepAlive {
-                    UpstreamConnections.shared.giveBack(response.channel, instance: target.instanceId)
-                } else {
-                    response.channel.close(promise: nil)
-                }
-                result.succeed(
-                    Instance.reply(
-                        status: Int(response.head.status.code), headers: response.head.headers, body: response.body,
-                        isHTTP: isHTTP, instanceId: target.instanceId))
-            case .failure(let error):
-                target.process?.killNow()
-                target.cgroup?.killAll()
-                let settle = {
-                    let failure: InstanceReply.Failure =
-                        (target.cgroup?.oomKills() ?? 0) > killsBefore ? .outOfMemory : .crash
-                    result.succeed(Self.ended(target, by: failure, timeout: timeout, began: began))
-                    self.logger.callEndedInstance(
-                        failure, timeout: timeout, instanceId: target.instanceId, contract: target.contract,
-                        requestId: requestId, detail: "\(error)")
-                }
-                // The kernel counts an OOM kill just after it sends it: a broken connection can come first.
-                if target.cgroup == nil || (target.cgroup?.oomKills() ?? 0) > killsBefore {
-                    settle()
-                } else {
-                    loop.scheduleTask(in: Self.oomCountSettle) { settle() }
-                }
+            case .reply(let head, let body):
+                reply = Instance.reply(
+                    status: Int(head.status.code), headers: head.headers, body: body, isHTTP: request.isHTTP,
+                    instanceId: target.instanceId)
+            case .ended(let failure, _):
+                reply = InstanceReply.ended(
+                    by: failure, timeout: timeout, memoryLimitMB: target.contract.function.spec.memorySize ?? 128,
+                    duration: 0, maxMemoryMB: 0, instanceId: target.instanceId)
             }
-        }
-        return result.futureResult.map { reply in
-            var reply = reply
             reply.duration = Date().timeIntervalSince(began)
-            reply.maxMemoryMB = Self.peakMemoryMB(target)
+            reply.maxMemoryMB = Instance.peakMemoryMB(cgroup: target.cgroup, process: target.process)
             reply.coldStart = target.ledger.takeColdStart()
             target.ledger.callEnded(requestId, lane: true)
             if target.isCustomRuntime {
@@ -145,36 +108,6 @@ extension Supervisor {
             }
             self.release(lease, died: reply.instanceDied)
             return reply
-        }
-    }
-
-    /// The request to the instance, as ``Instance/call(_:)`` builds it.
-    private static func warmRequest(_ kind: InstanceCall.Kind, target: WarmTarget, requestId: String)
-        -> (HTTPRequestHead, ByteBuffer, isHTTP: Bool)
-    {
-        switch kind {
-        case .event(let payload):
-            var headers = target.eventHeaders
-            headers.add(name: "x-fc-request-id", value: requestId)
-            headers.add(name: "host", value: "127.0.0.1:\(target.port)")
-            headers.add(name: "content-type", value: "application/octet-stream")
-            return (HTTPRequestHead(version: .http1_1, method: .POST, uri: "/invoke", headers: headers), payload, false)
-        case .http(let http):
-            var headers = target.contractHeaders
-            headers.add(name: "x-fc-request-id", value: requestId)
-            headers.add(name: "host", value: "127.0.0.1:\(target.port)")
-            for (name, value) in http.headers
-            where !Instance.hopByHop.contains(name) && !contractHeaderNames.contains(name) {
-                headers.add(name: name, value: value)
-            }
-            headers.add(
-                name: "x-fc-http-params",
-                value: InstanceContract.httpParams(
-                    path: http.functionPath, requestURI: http.requestURI, method: http.method, clientIP: http.clientIP,
-                    host: http.host))
-            let head = HTTPRequestHead(
-                version: .http1_1, method: HTTPMethod(rawValue: http.method), uri: http.requestURI, headers: headers)
-            return (head, http.body, true)
         }
     }
 
@@ -194,23 +127,4 @@ extension Supervisor {
             [LogLine(time: Date(), requestId: requestId, instanceId: target.instanceId, text: text)],
             service: target.contract.service.name, function: target.contract.function.name)
     }
-
-    private static func ended(_ target: WarmTarget, by failure: InstanceReply.Failure, timeout: Int, began: Date)
-        -> InstanceReply
-    {
-        InstanceReply.ended(
-            by: failure, timeout: timeout, memoryLimitMB: target.contract.function.spec.memorySize ?? 128,
-            duration: Date().timeIntervalSince(began), maxMemoryMB: peakMemoryMB(target), instanceId: target.instanceId)
-    }
-
-    private static func peakMemoryMB(_ target: WarmTarget) -> Double {
-        Instance.peakMemoryMB(cgroup: target.cgroup, process: target.process)
-    }
-
-    /// How long a crash waits for the kernel's OOM-kill count before it is called a crash.
-    static let oomCountSettle: TimeAmount = .milliseconds(10)
-
-    /// The headers the contract sets; a client's own values for them are not forwarded.
-    static let contractHeaderNames: Set<String> = Set(
-        InstanceContract.headerNames + ["x-fc-http-params", "host"])
 }
