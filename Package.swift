@@ -64,11 +64,14 @@ let package = Package(
         ),
         // The first process of every instance: reaps the program and stops it when Nimbus goes away.
         .executableTarget(name: "nimbus-init", path: "Sources/nimbus-init"),
+        // Sockets made inside an instance's network namespace (setns needs C's _GNU_SOURCE).
+        .target(name: "CNamespaceSocket", path: "Sources/CNamespaceSocket"),
         // Instances: launching processes, the runtime shims, talking the instance protocol, pools.
         .target(
             name: "NimbusRuntime",
             dependencies: [
                 "NimbusCore",
+                "CNamespaceSocket",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

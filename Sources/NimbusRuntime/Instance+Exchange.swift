@@ -46,7 +46,7 @@ extension Instance {
         -> InstanceClient.Outcome
     {
         let exchange = InstanceClient.Exchange(
-            instanceId: id, port: port, head: head, body: body, timeout: timeout,
+            instanceId: id, port: port, network: network, head: head, body: body, timeout: timeout,
             process: killing ? process : nil, cgroup: killing ? cgroup : nil, contract: contract,
             requestId: requestId)
         do {

@@ -97,6 +97,7 @@ extension Instance {
         for _ in 0..<50 where cgroup?.remove() == false { try? await Task.sleep(for: .milliseconds(20)) }
         slot?.release()
         namespace?.release()
+        network = nil
         for waiter in endWaiters.values { waiter.resume() }
         endWaiters = [:]
         await onExit(id)

@@ -44,6 +44,7 @@ extension Instance {
             stopProcessTree()
             throw error
         }
+        openNetwork(port: port)
         do {
             try await openAssignmentConnection()
         } catch {

@@ -39,6 +39,8 @@ actor Instance {
     var slot: SlotMount?
     /// The network namespace with internet access the instance joined; released when it exits.
     var namespace: HeldNamespace?
+    /// The namespace the program listens in, where the client connects to it (sandboxed only).
+    var network: InstanceNetwork?
 
     var isCustomRuntime: Bool { (try? Runtime(fcName: contract.function.spec.runtime ?? "")) == .custom }
 
@@ -88,6 +90,7 @@ actor Instance {
                 onLine: { [weak self] line in await self?.route(line) },
                 onExit: { [weak self] status in await self?.processExited(status) })
             try await waitUntilListening()
+            if configuration.sandbox != nil { openNetwork(port: instancePort) }
         } catch let error as NimbusError {
             stopProcessTree()
             if process == nil { namespace?.release() }
@@ -132,6 +135,19 @@ actor Instance {
             activeCalls: active.count + ledger.calls.lane.count,
             memoryMB: cgroup?.currentMemoryBytes().map { Double($0) / 1_048_576 }
                 ?? process?.peakMemoryMB() ?? 0)
+    }
+
+    /// Holds the program's network namespace so connections to it skip the relay. Without it
+    /// (which should not happen) calls still go through the relay, and the log says so.
+    func openNetwork(port: Int) {
+        guard let process else { return }
+        do {
+            network = try InstanceNetwork.of(process, port: port)
+        } catch {
+            logger.instanceEvent(
+                "instance reached through its relay: \(error.message)", level: .warning, instanceId: id,
+                contract: contract)
+        }
     }
 
     func setStartReason(_ reason: String) { startReason = reason }

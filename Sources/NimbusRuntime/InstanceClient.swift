@@ -10,18 +10,22 @@ import NimbusCore
 /// OOM kill the cgroup counted during the exchange makes it out-of-memory rather than a crash.
 package final class InstanceClient: Sendable {
     let group: any EventLoopGroup
-    private let connections = UpstreamConnections()
+    private let connections: UpstreamConnections
     private let logger: Logger
 
     package init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
         self.group = group
         self.logger = logger
+        self.connections = UpstreamConnections(logger: logger)
     }
 
     /// One request to one instance, and what ends the instance if it goes wrong.
     struct Exchange: Sendable {
         var instanceId: String
+        /// nimbus-init's relay on the host's loopback.
         var port: Int
+        /// The program's namespace, where new connections are made when it is known.
+        var network: InstanceNetwork?
         var head: HTTPRequestHead
         var body: ByteBuffer
         /// Seconds until the instance is killed and the exchange is a timeout.
@@ -57,7 +61,8 @@ package final class InstanceClient: Sendable {
             self.end(exchange, by: .timeout, detail: "", result)
         }
         connections.exchange(
-            instance: exchange.instanceId, port: exchange.port, head: exchange.head, body: exchange.body,
+            instance: exchange.instanceId, port: exchange.port, network: exchange.network, head: exchange.head,
+            body: exchange.body,
             limit: Self.maximumReplyBytes, on: loop
         ).whenComplete { outcome in
             deadline.cancel()

@@ -1,6 +1,8 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NimbusCore
 import Synchronization
 
 /// Keep-alive HTTP/1.1 connections to instances, kept per event loop and instance, for the
@@ -19,9 +21,16 @@ final class UpstreamConnections: Sendable {
     /// Idle connections kept per loop and instance; more are closed after their exchange.
     let keepPerInstance = 32
 
+    init(logger: Logger) { self.logger = logger }
+
+    private let logger: Logger
+
     /// One exchange: the request head and body out, the whole response back (up to `limit` bytes).
+    /// A new connection is made inside the instance's namespace when `network` is known, else
+    /// through nimbus-init's relay on `port`.
     func exchange(
-        instance: String, port: Int, head: HTTPRequestHead, body: ByteBuffer, limit: Int, on loop: any EventLoop
+        instance: String, port: Int, network: InstanceNetwork?, head: HTTPRequestHead, body: ByteBuffer, limit: Int,
+        on loop: any EventLoop
     ) -> EventLoopFuture<UpstreamResponse> {
         let key = Key(loop: ObjectIdentifier(loop), instance: instance)
         let promise = loop.makePromise(of: UpstreamResponse.self)
@@ -32,25 +41,45 @@ final class UpstreamConnections: Sendable {
         if let channel = takeIdle(key) {
             send(channel)
         } else {
-            ClientBootstrap(group: loop)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
-                    }
+            connect(instance: instance, port: port, network: network, on: loop).whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    channel.closeFuture.whenComplete { _ in self.forget(channel, key: key) }
+                    send(channel)
+                case .failure(let error): promise.fail(error)
                 }
-                .connect(host: "127.0.0.1", port: port)
-                .whenComplete { result in
-                    switch result {
-                    case .success(let channel):
-                        channel.closeFuture.whenComplete { _ in self.forget(channel, key: key) }
-                        send(channel)
-                    case .failure(let error): promise.fail(error)
-                    }
-                }
+            }
         }
         return promise.futureResult
+    }
+
+    private func connect(instance: String, port: Int, network: InstanceNetwork?, on loop: any EventLoop)
+        -> EventLoopFuture<any Channel>
+    {
+        guard let network else { return Self.bootstrap(loop).connect(host: "127.0.0.1", port: port) }
+        // setns and a blocking connect: on a pool thread, never on the event loop.
+        return NIOThreadPool.singleton.runIfActive(eventLoop: loop) { () throws(NimbusError) -> Int32 in
+            try network.connect()
+        }
+        .flatMap { descriptor in Self.bootstrap(loop).withConnectedSocket(descriptor) }
+        .flatMapError { error in
+            // Not silent: the call still goes, the slower way, and the log says why.
+            self.logger.warning(
+                "cannot connect inside the instance's network namespace; using its relay",
+                metadata: ["instance.id": .string(instance), "error": .string("\(error)")])
+            return Self.bootstrap(loop).connect(host: "127.0.0.1", port: port)
+        }
+    }
+
+    private static func bootstrap(_ loop: any EventLoop) -> ClientBootstrap {
+        ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+                }
+            }
     }
 
     /// Puts a connection back after a complete exchange (or closes it when enough are idle).

@@ -7,6 +7,7 @@ import NimbusCore
 package struct WarmTarget: Sendable {
     let instanceId: String
     let port: Int
+    let network: InstanceNetwork?
     let contract: InstanceContract
     /// The contract's `x-fc-*` headers for an HTTP call, all but the request id (built once).
     let contractHeaders: HTTPHeaders
@@ -34,7 +35,8 @@ extension Instance {
             contract.function.spec.instanceLifecycleConfig?.preFreeze?.handler?.isEmpty ?? true
         else { return nil }
         return WarmTarget(
-            instanceId: id, port: port, contract: contract, contractHeaders: contractHeaders("/http-invoke"),
+            instanceId: id, port: port, network: network, contract: contract,
+            contractHeaders: contractHeaders("/http-invoke"),
             eventHeaders: contractHeaders("/invoke"), ledger: ledger, cgroup: cgroup, process: process,
             isCustomRuntime: isCustomRuntime, logs: logs)
     }
@@ -81,7 +83,8 @@ extension Supervisor {
         if target.isCustomRuntime { log(target, InstanceReply.invokeStartLine(requestId), requestId) }
         let began = Date()
         let exchange = InstanceClient.Exchange(
-            instanceId: target.instanceId, port: target.port, head: request.head, body: request.body,
+            instanceId: target.instanceId, port: target.port, network: target.network, head: request.head,
+            body: request.body,
             timeout: timeout, process: target.process, cgroup: target.cgroup, contract: target.contract,
             requestId: requestId)
         return client.exchange(exchange, on: loop).map { outcome in

@@ -114,7 +114,7 @@ import Testing
 
     private func exchangeTo(port: Int, path: String) -> InstanceClient.Exchange {
         InstanceClient.Exchange(
-            instanceId: "i-\(port)", port: port,
+            instanceId: "i-\(port)", port: port, network: nil,
             head: InstanceRequest.control(.POST, path, port: port), body: ByteBuffer(), timeout: 5, process: nil,
             cgroup: nil, contract: contract, requestId: "r")
     }

@@ -268,3 +268,63 @@ def test_no_pasta_outlives_its_holder():
         if holder.isdigit() and not running(int(holder), '--hold-netns'):
             orphans.append(line)
     assert orphans == [], 'pasta left running by a holder that died: {0}'.format(orphans)
+
+
+def tcp_table(pid):
+    """(state, local port, remote port, inode) of every IPv4 socket in the network namespace of `pid`."""
+    rows = []
+    with open('/proc/%d/net/tcp' % pid) as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            rows.append((fields[3], int(fields[1].split(':')[1], 16), int(fields[2].split(':')[1], 16), fields[9]))
+    return rows
+
+
+def socket_inodes(pid):
+    inodes = set()
+    for fd in os.listdir('/proc/%d/fd' % pid):
+        try:
+            target = os.readlink('/proc/%d/fd/%s' % (pid, fd))
+        except OSError:
+            continue
+        if target.startswith('socket:['):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def test_nimbus_talks_to_each_instance_from_inside_its_namespace_not_through_the_relay(tmp_path, make_zip):
+    """A call's bytes go from Nimbus straight to the program: the connections to the program's port,
+    in the instance's own namespace, are Nimbus's sockets, not nimbus-init's relay's."""
+    proc, endpoint = start_server(tmp_path / 'data')
+    try:
+        client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
+        client.create_service('s')
+        client.create_function('s', 'py', 'python3', 'index.handler',
+                               codeZipFile=make_zip({'index.py': 'def handler(e, c):\n    return "py"\n'}))
+        client.create_function('s', 'app', 'custom', 'x', codeZipFile=custom_zip(tmp_path, VICTIM_APP))
+        for _ in range(3):  # the first call through the instance's actor, the others on the warm lane
+            assert client.invoke_function('s', 'py').data == b'py'
+            assert client.invoke_function('s', 'app').data == b'victim secret'
+        ours = socket_inodes(proc.pid)
+        sandboxes = []
+        for init in subprocess.run(['pgrep', '-P', str(proc.pid)], capture_output=True, text=True).stdout.split():
+            if running(int(init), '--hold-netns'):
+                continue
+            children = open('/proc/%s/task/%s/children' % (init, init)).read().split()
+            if children:
+                sandboxes.append((int(init), int(children[0])))
+        served = 0
+        for init, sandbox in sandboxes:
+            table = tcp_table(sandbox)
+            listening = {local for state, local, _, _ in table if state == '0A'}
+            clients = [inode for state, _, remote, inode in table if state == '01' and remote in listening]
+            if not clients:
+                continue
+            served += 1
+            assert set(clients) & ours, 'no connection to the program is Nimbus\'s own: {0}'.format(table)
+            assert not set(clients) & socket_inodes(init), 'a call went through the relay'
+        # The two instances, and the standbys waiting (their assignment connection is opened ahead).
+        assert served >= 2, 'both instances served calls: {0}'.format(sandboxes)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
