@@ -39,7 +39,9 @@ let package = Package(
         .target(
             name: "NimbusCore",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto")
+                .product(name: "Crypto", package: "swift-crypto"),
+                // ByteBuffer only: the body type of a call from the edge to the instance (Invocation/).
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,15 +120,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The application layer between the edge and the adapters: resolution, the run of one call,
+        // metering hand-off, the async runner, provisioning.
+        .target(
+            name: "NimbusInvocation",
+            dependencies: [
+                "NimbusCore",
+                "NimbusRuntime",
+                "NimbusEvents",
+                "NimbusMetering",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP edge: the FC 2016-08-15 API on Hummingbird.
         .target(
             name: "NimbusHTTP",
             dependencies: [
                 "NimbusCore",
-                "NimbusPackages",
-                "NimbusRuntime",
-                "NimbusEvents",
-                "NimbusMetering",
+                "NimbusInvocation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,6 +183,7 @@ let package = Package(
                 "NimbusRuntime",
                 "NimbusEvents",
                 "NimbusMetering",
+                "NimbusInvocation",
                 "NimbusHTTP",
                 "NimbusTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -258,7 +271,8 @@ let package = Package(
         .testTarget(
             name: "NimbusHTTPTests",
             dependencies: [
-                "NimbusCore", "NimbusPackages", "NimbusRuntime", "NimbusSQLite", "NimbusTesting", "NimbusServer",
+                "NimbusCore", "NimbusPackages", "NimbusRuntime", "NimbusInvocation", "NimbusSQLite", "NimbusTesting",
+                "NimbusServer",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings

@@ -1,13 +1,13 @@
 import Foundation
 import Hummingbird
 import NimbusCore
-import NimbusEvents
+import NimbusInvocation
 
 /// FC's stateful async invocations: an event's status, attempts and result by id, listings, and stop.
 struct AsyncInvocationAPI: Sendable {
     let control: ControlPlane
     let store: any AsyncEventStore
-    let dispatcher: AsyncDispatcher
+    let dispatcher: any AsyncInvocationQueue
 
     func register(on api: RouterGroup<NimbusRequestContext>) {
         let base = "services/:service/functions/:function/stateful-async-invocations"

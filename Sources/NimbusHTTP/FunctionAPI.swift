@@ -2,14 +2,13 @@ import CoreMetrics
 import Foundation
 import Hummingbird
 import NimbusCore
-import NimbusEvents
-import NimbusRuntime
+import NimbusInvocation
 
 /// Everything that runs functions: invocations, HTTP triggers, logs and instance listings.
 package struct FunctionAPI: Sendable {
     let runner: FunctionRunner
     let authenticator: RequestAuthenticator
-    let events: AsyncDispatcher
+    let events: any AsyncInvocationQueue
     let eventStore: any AsyncEventStore
     let httpsPort: Int?
     /// Whether the warm lane sits in front of the router (it may then hand over an alias draw).
@@ -18,7 +17,7 @@ package struct FunctionAPI: Sendable {
     let domains: DomainTable
 
     package init(
-        runner: FunctionRunner, authenticator: RequestAuthenticator, events: AsyncDispatcher,
+        runner: FunctionRunner, authenticator: RequestAuthenticator, events: any AsyncInvocationQueue,
         eventStore: any AsyncEventStore, httpsPort: Int? = nil, warmLane: Bool = false
     ) {
         self.httpsPort = httpsPort
@@ -68,7 +67,7 @@ package struct FunctionAPI: Sendable {
                 try Bounded.epoch(text, "since", scale: 1000)
             }
             let limit = min(10_000, max(1, query["limit"].flatMap(Int.init) ?? 1000))
-            let lines = await runner.supervisor.logs.read(
+            let lines = await runner.logs(
                 service: service, function: function, since: since, limit: limit)
             let items: [JSONValue] = lines.map { line in
                 .object([
@@ -86,7 +85,7 @@ package struct FunctionAPI: Sendable {
             let (service, qualifier) = ManagementAPI.qualified(try ManagementAPI.parameter(context, "service"))
             let function = try ManagementAPI.parameter(context, "function")
             _ = try await runner.deployment(service: service, qualifier: qualifier, function: function)
-            let running = await runner.supervisor.instances(service: service, function: function)
+            let running = await runner.instances(service: service, function: function)
             let items: [JSONValue] = running.map { instance in
                 .object([
                     "instanceId": .string(instance.id), "versionId": .string(instance.versionId),

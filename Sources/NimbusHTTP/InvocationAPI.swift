@@ -3,8 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NimbusCore
-import NimbusEvents
-import NimbusRuntime
+import NimbusInvocation
 
 /// `POST .../invocations`: sync calls answer with the function's bytes; async calls are accepted with 202
 /// once the event is committed to the durable queue.
@@ -13,7 +12,7 @@ struct InvocationAPI: Sendable {
     static let asyncPayloadLimit = 128 << 10
 
     let runner: FunctionRunner
-    let events: AsyncDispatcher
+    let events: any AsyncInvocationQueue
     /// Whether a call the warm lane handed over keeps the alias version the lane drew (see ``ProxyAPI``).
     var honorsLaneDraw = false
 
@@ -86,14 +85,14 @@ struct InvocationAPI: Sendable {
     }
 
     /// FC's invocation headers around a reply (fc-api spec 6.2).
-    static func response(_ reply: InstanceReply, deployment: Supervisor.Deployment, status: HTTPResponse.Status)
+    static func response(_ reply: InstanceReply, deployment: Deployment, status: HTTPResponse.Status)
         -> Response
     {
         let (head, body) = responseParts(reply, deployment: deployment, status: status)
         return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
     }
 
-    static func responseParts(_ reply: InstanceReply, deployment: Supervisor.Deployment, status: HTTPResponse.Status)
+    static func responseParts(_ reply: InstanceReply, deployment: Deployment, status: HTTPResponse.Status)
         -> (HTTPResponse, ByteBuffer)
     {
         var headers = HTTPFields()

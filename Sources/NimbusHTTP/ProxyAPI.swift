@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NimbusCore
-import NimbusRuntime
+import NimbusInvocation
 
 /// HTTP triggers: `/2016-08-15/proxy/{service}.{qualifier}/{function}/{path...}`, and bare paths
 /// carrying `x-fc-invocation-target: 2016-08-15/proxy/{service}/{function}` (fc-runtimes spec 4.2).
@@ -82,7 +82,7 @@ struct ProxyAPI: Sendable {
     }
 
     /// The client's answer to an HTTP-trigger call: the function's response, or FC's error as a 502.
-    static func response(_ reply: InstanceReply, deployment: Supervisor.Deployment) -> (HTTPResponse, ByteBuffer) {
+    static func response(_ reply: InstanceReply, deployment: Deployment) -> (HTTPResponse, ByteBuffer) {
         guard reply.errorType == nil else {
             return InvocationAPI.responseParts(reply, deployment: deployment, status: .badGateway)
         }

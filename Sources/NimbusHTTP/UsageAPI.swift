@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import NimbusCore
-import NimbusMetering
 
 /// Metering's JSON API (signed like the rest; the console and `nimbus metrics` read it):
 /// `GET /2016-08-15/usage?service=&function=&qualifier=&since=1h&until=&step=` and a function's recent

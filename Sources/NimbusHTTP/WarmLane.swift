@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NimbusCore
-import NimbusRuntime
+import NimbusInvocation
 import Synchronization
 
 /// The fast path for warm calls: decided and run on the event loop the request came in on, with no
@@ -124,29 +124,24 @@ package struct WarmLane: Sendable {
         -> EventLoopFuture<(HTTPResponse, ByteBuffer)>?
     {
         let deployment = plan.resolution.deployment
-        guard let lease = runner.supervisor.claimWarm(deployment) else { return nil }
         let requestId = RequestID.make()
-        let kind: InstanceCall.Kind
-        switch plan.call {
-        case .http(let functionPath):
-            kind = .http(
-                HTTPCall(
-                    method: request.method.rawValue, requestURI: plan.requestURI, functionPath: functionPath,
-                    headers: request.headerFields.filter { $0.name != Self.drawHeader }.map {
-                        ($0.name.canonicalName, $0.value)
-                    },
-                    body: body, clientIP: clientIP, host: request.authority ?? ""))
-        case .event:
-            kind = .event(body)
+        let trigger: InvocationRecord.Trigger = if case .http = plan.call { .http } else { .sync }
+        let running = runner.runWarm(deployment, requestId: requestId, trigger: trigger, on: loop) {
+            switch plan.call {
+            case .http(let functionPath):
+                .http(
+                    HTTPCall(
+                        method: request.method.rawValue, requestURI: plan.requestURI, functionPath: functionPath,
+                        headers: request.headerFields.filter { $0.name != Self.drawHeader }.map {
+                            ($0.name.canonicalName, $0.value)
+                        },
+                        body: body, clientIP: clientIP, host: request.authority ?? ""))
+            case .event: .event(body)
+            }
         }
-        let meter = runner.beginMetering(deployment)
+        guard let running else { return nil }
         calls.increment()
-        let runner = self.runner
-        return runner.supervisor.runWarm(lease, requestId: requestId, kind: kind, on: loop).map { reply in
-            var reply = reply
-            let call = InstanceCall(requestId: requestId, kind: kind, wantsLogTail: false)
-            let trigger: InvocationRecord.Trigger = if case .http = kind { .http } else { .sync }
-            runner.endMetering(meter, deployment, call, trigger: trigger, reply: &reply)
+        return running.map { reply in
             var (head, body) =
                 trigger == .http
                 ? ProxyAPI.response(reply, deployment: deployment)

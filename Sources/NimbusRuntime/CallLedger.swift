@@ -1,4 +1,5 @@
 import Foundation
+import NimbusCore
 import Synchronization
 
 /// What an instance's calls leave behind, shared by the two ways a call reaches it: through the

@@ -2,21 +2,6 @@ import Foundation
 import NimbusCore
 import Synchronization
 
-/// One line an instance printed, attributed to a request when it can be.
-package struct LogLine: Sendable, Equatable, Codable {
-    package var time: Date
-    package var requestId: String?
-    package var instanceId: String
-    package var text: String
-
-    package init(time: Date, requestId: String?, instanceId: String, text: String) {
-        self.time = time
-        self.requestId = requestId
-        self.instanceId = instanceId
-        self.text = text
-    }
-}
-
 extension LogLine {
     /// JSON lines as `JSONEncoder` with `.millisecondsSince1970` writes them, built by hand: every call
     /// of a custom runtime logs two lines, and an encoder per line was a measurable share of a warm call.

@@ -9,26 +9,6 @@ import ServiceLifecycle
 ///
 /// Decisions come from the pool (a value type); this actor only carries them out.
 package actor Supervisor: Service {
-    /// A function as it is to be run; its `generation` changes whenever its configuration does.
-    package struct Deployment: Sendable {
-        package var contract: InstanceContract
-        package var codeDirectory: URL
-        /// The function's on-demand `maximumInstanceCount`, when it has one.
-        package var maximumInstances: Int?
-
-        package init(contract: InstanceContract, codeDirectory: URL, maximumInstances: Int? = nil) {
-            self.contract = contract
-            self.codeDirectory = codeDirectory
-            self.maximumInstances = maximumInstances
-        }
-
-        var key: PoolKey {
-            PoolKey(
-                service: contract.service.name, function: contract.function.name, version: contract.versionId,
-                generation: contract.service.meta.etag + "/" + contract.function.meta.etag)
-        }
-    }
-
     struct PoolKey: Hashable, Sendable {
         var service: String
         var function: String
@@ -195,5 +175,14 @@ package actor Supervisor: Service {
         {
             pools.update(other) { $0.retired = true }
         }
+    }
+}
+
+extension Deployment {
+    /// Its pool: instances of one function configuration (service and function ETags) and version.
+    var key: Supervisor.PoolKey {
+        Supervisor.PoolKey(
+            service: contract.service.name, function: contract.function.name, version: contract.versionId,
+            generation: contract.service.meta.etag + "/" + contract.function.meta.etag)
     }
 }

@@ -6,6 +6,7 @@ import NIOCore
 import NimbusCore
 import NimbusEvents
 import NimbusHTTP
+import NimbusInvocation
 import NimbusMetering
 import NimbusPackages
 import NimbusRuntime

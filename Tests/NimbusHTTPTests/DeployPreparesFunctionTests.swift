@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NimbusCore
+import NimbusInvocation
 import NimbusPackages
 import NimbusRuntime
 import NimbusSQLite

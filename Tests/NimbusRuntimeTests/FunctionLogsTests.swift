@@ -1,4 +1,5 @@
 import Foundation
+import NimbusCore
 import NimbusRuntime
 import Testing
 

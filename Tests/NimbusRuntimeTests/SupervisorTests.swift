@@ -24,7 +24,7 @@ import Testing
         ThreadingHTTPServer(('127.0.0.1', int(os.environ['FC_SERVER_PORT'])), H).serve_forever()
         """
 
-    static func deployment(etag: String = "e1") throws -> Supervisor.Deployment {
+    static func deployment(etag: String = "e1") throws -> Deployment {
         let code = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-sup-\(UUID())")
         try FileManager.default.createDirectory(at: code, withIntermediateDirectories: true)
         let bootstrap = code.appendingPathComponent("bootstrap")
@@ -41,7 +41,7 @@ import Testing
                 meta: meta, serviceName: "svc", spec: spec.withDefaults(),
                 code: CodeInfo(size: 0, checksum: "", digest: "")),
             qualifier: "LATEST", versionId: "LATEST", region: "local", accountId: "1")
-        return Supervisor.Deployment(contract: contract, codeDirectory: code)
+        return Deployment(contract: contract, codeDirectory: code)
     }
 
     static func makeSupervisor(idle: TimeInterval) -> Supervisor {
@@ -52,7 +52,7 @@ import Testing
         return Supervisor(configuration: configuration, logs: logs, logger: Logger(label: "test"))
     }
 
-    static func call(_ supervisor: Supervisor, _ deployment: Supervisor.Deployment) async throws -> Int32 {
+    static func call(_ supervisor: Supervisor, _ deployment: Deployment) async throws -> Int32 {
         let reply = try await supervisor.invoke(
             deployment, InstanceCall(requestId: UUID().uuidString, kind: .event(ByteBuffer()), wantsLogTail: false))
         #expect(reply.errorType == nil)

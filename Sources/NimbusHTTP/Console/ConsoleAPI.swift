@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NimbusCore
+import NimbusInvocation
 
 /// The web console at `/console`: login, the account overview, a page per service and per function.
 /// No page or number without a session.

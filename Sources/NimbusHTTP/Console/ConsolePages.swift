@@ -1,6 +1,6 @@
 import Foundation
 import NimbusCore
-import NimbusRuntime
+import NimbusInvocation
 
 /// The console's pages, rendered on the server from the usage report and the control plane.
 struct ConsolePages: Sendable {
@@ -68,7 +68,7 @@ struct ConsolePages: Sendable {
         let versions = try await usage.store.versionUsage(service: service, function: function, since: report.since)
         let queue = try await events.queueStatistics(
             now: Date(), function: QualifiedFunction(serviceName: service, qualifier: "LATEST", functionName: function))
-        let logs = await runner.supervisor.logs.read(service: service, function: function, since: nil, limit: 40)
+        let logs = await runner.logs(service: service, function: function, since: nil, limit: 40)
         let triggers = try await runner.control.listTriggers(
             service: service, function: function, PageQuery(limit: 100))
         let base = "/console/services/\(Self.path(service))/functions/\(Self.path(function))"

@@ -1,6 +1,5 @@
+import NimbusCore
 import Testing
-
-@testable import NimbusHTTP
 
 @Suite struct GenerationCacheTests {
     @Test func aNewerGenerationEmptiesTheCacheAndAnOlderOneIsDropped() {

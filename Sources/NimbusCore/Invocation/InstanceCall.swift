@@ -1,8 +1,10 @@
 import Foundation
 import NIOCore
-import NimbusCore
 
-/// A call to run on an instance.
+/// A call to run on an instance: the words the edge, the application layer and the runtime share.
+///
+/// Bodies are NIO `ByteBuffer`s, as both HTTP edges receive them and the instance client sends them: one
+/// buffer from the client's socket to the program's, no copy per layer.
 package struct InstanceCall: Sendable {
     package enum Kind: Sendable {
         /// `POST /invoke` with the event bytes.
@@ -10,7 +12,7 @@ package struct InstanceCall: Sendable {
         /// An HTTP-trigger request, forwarded as the client sent it.
         case http(HTTPCall)
 
-        var isHTTP: Bool {
+        package var isHTTP: Bool {
             if case .http = self { return true }
             return false
         }
@@ -98,42 +100,6 @@ package struct InstanceReply: Sendable {
     }
 }
 
-extension InstanceReply {
-    /// FC's shape for a call the platform ended (timeout, crash, out of memory).
-    static func platformFailure(_ message: String, instanceId: String) -> InstanceReply {
-        InstanceReply(
-            status: 200, headers: [("content-type", "application/json")],
-            body: ByteBuffer(bytes: InvocationMessages.errorBody(message)), errorType: "UnhandledInvocationError",
-            instanceId: instanceId, duration: 0, maxMemoryMB: 0)
-    }
-
-    /// A call the platform ended by killing its instance, in FC's words: the same for the actor's
-    /// exchange and the warm lane's.
-    static func ended(
-        by failure: Failure, timeout: Int, memoryLimitMB: Int, duration: TimeInterval, maxMemoryMB: Double,
-        instanceId: String
-    ) -> InstanceReply {
-        let message =
-            switch failure {
-            case .timeout: InvocationMessages.timedOut(after: timeout, maxMemoryMB: maxMemoryMB)
-            case .outOfMemory: InvocationMessages.outOfMemory(limitMB: memoryLimitMB, maxMemoryMB: maxMemoryMB)
-            case .crash:
-                InvocationMessages.exitedUnexpectedly(durationMs: Int(duration * 1000), maxMemoryMB: maxMemoryMB)
-            }
-        var reply = platformFailure(message, instanceId: instanceId)
-        reply.failure = failure
-        reply.instanceDied = true
-        return reply
-    }
-
-    /// The boundary lines Nimbus writes to a custom runtime's log around each call (the shims write their own).
-    static func invokeStartLine(_ requestId: String) -> String { "FC Invoke Start RequestId: \(requestId)" }
-
-    static func invokeEndLine(_ requestId: String, failed: Bool) -> String {
-        "FC Invoke End RequestId: \(requestId)" + (failed ? ", Error: Unhandled function error" : "")
-    }
-}
-
 /// A live instance as the API lists it.
 package struct InstanceSummary: Sendable {
     package var id: String
@@ -145,6 +111,20 @@ package struct InstanceSummary: Sendable {
     package var memoryMB: Double
     /// `LATEST` or the version the instance runs.
     package var versionId = "LATEST"
+
+    package init(
+        id: String, state: String, createdAt: Date, lastUsed: Date, callsServed: Int, activeCalls: Int,
+        memoryMB: Double, versionId: String = "LATEST"
+    ) {
+        self.id = id
+        self.state = state
+        self.createdAt = createdAt
+        self.lastUsed = lastUsed
+        self.callsServed = callsServed
+        self.activeCalls = activeCalls
+        self.memoryMB = memoryMB
+        self.versionId = versionId
+    }
 }
 
 /// Why and how an instance started: FC's cold-start phases, reported with its first call.
@@ -156,6 +136,13 @@ package struct ColdStart: Sendable, Equatable {
     /// Launch or assignment until the instance listened with the code in place.
     package var start: TimeInterval
     package var initializer: TimeInterval
+
+    package init(reason: String, mode: String, start: TimeInterval, initializer: TimeInterval) {
+        self.reason = reason
+        self.mode = mode
+        self.start = start
+        self.initializer = initializer
+    }
 
     /// `reason=first-call; mode=standby; start-ms=4; initializer-ms=0`
     package var header: String {

@@ -6,7 +6,7 @@ import NimbusRuntime
 
 extension FunctionRunner {
     /// Runs a call and meters it: every outcome, throttling included, leaves an invocation record.
-    func run(_ deployment: Supervisor.Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger)
+    package func run(_ deployment: Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger)
         async throws -> InstanceReply
     {
         guard let meter = beginMetering(deployment) else { return try await supervisor.invoke(deployment, call) }
@@ -27,7 +27,7 @@ extension FunctionRunner {
     }
 
     /// Starts metering a call; nil when metering is off.
-    func beginMetering(_ deployment: Supervisor.Deployment) -> Meter? {
+    func beginMetering(_ deployment: Deployment) -> Meter? {
         guard let recorder else { return nil }
         let contract = deployment.contract
         return Meter(
@@ -37,7 +37,7 @@ extension FunctionRunner {
 
     /// Records a call that ran, and puts its cost receipt on the reply.
     func endMetering(
-        _ meter: Meter?, _ deployment: Supervisor.Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger,
+        _ meter: Meter?, _ deployment: Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger,
         reply: inout InstanceReply
     ) {
         guard let meter, let recorder else { return }
@@ -50,7 +50,7 @@ extension FunctionRunner {
 
     /// Ends metering a call that did not run; only throttled calls leave a record.
     func endMetering(
-        _ meter: Meter?, _ deployment: Supervisor.Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger,
+        _ meter: Meter?, _ deployment: Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger,
         throttled: Bool
     ) {
         guard let meter, let recorder else { return }
@@ -62,7 +62,7 @@ extension FunctionRunner {
     }
 
     static func record(
-        _ deployment: Supervisor.Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger, start: Date,
+        _ deployment: Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger, start: Date,
         reply: InstanceReply?
     ) -> InvocationRecord {
         let spec = deployment.contract.function.spec

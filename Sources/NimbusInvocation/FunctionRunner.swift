@@ -2,7 +2,6 @@ import Foundation
 import NimbusCore
 import NimbusMetering
 import NimbusRuntime
-import Synchronization
 
 /// Resolves `{service}.{qualifier}/{function}` to something the supervisor can run: LATEST's live records, a
 /// version's snapshot, or, for an alias, the version its weights pick for this call.
@@ -10,10 +9,10 @@ import Synchronization
 /// Resolutions are cached until the next write to the store (see ``ChangeCounter``), so a warm call
 /// costs no database read.
 package struct FunctionRunner: Sendable {
-    let control: ControlPlane
+    package let control: ControlPlane
     let supervisor: Supervisor
     let codeDirectory: @Sendable (CodeInfo) -> URL
-    let changes: ChangeCounter
+    package let changes: ChangeCounter
     /// Meters every call; nil in tests that run functions without metering.
     let recorder: InvocationRecorder?
     let cache = GenerationCache<Resolution>()
@@ -32,14 +31,14 @@ package struct FunctionRunner: Sendable {
     }
 
     /// What a call needs: the deployment, and the function's HTTP trigger if it has one.
-    struct Resolution: Sendable {
-        var deployment: Supervisor.Deployment
-        var httpTrigger: TriggerRecord?
+    package struct Resolution: Sendable {
+        package var deployment: Deployment
+        package var httpTrigger: TriggerRecord?
         /// The HTTP trigger's methods (upper case) and whether it needs no signature, read once.
-        var httpMethods: Set<String> = []
-        var isAnonymous = false
+        package var httpMethods: Set<String> = []
+        package var isAnonymous = false
 
-        init(deployment: Supervisor.Deployment, httpTrigger: TriggerRecord?) {
+        init(deployment: Deployment, httpTrigger: TriggerRecord?) {
             self.deployment = deployment
             self.httpTrigger = httpTrigger
             let config = httpTrigger?.spec.triggerConfig ?? .object([:])
@@ -53,7 +52,7 @@ package struct FunctionRunner: Sendable {
     /// For an alias, only when every version it can send calls to is cached: the call's version is
     /// drawn once, here or (when this returns nil) by the router. Drawing here and then handing the
     /// call to the router, which draws again, would send a canary far fewer calls than its weight.
-    func cachedResolution(service: String, qualifier: String, function: String, random: Double) -> Resolution? {
+    package func cachedResolution(service: String, qualifier: String, function: String, random: Double) -> Resolution? {
         let generation = changes.current
         let key = { (version: String) in "\(service)\u{0}\(qualifier)\u{0}\(version)\u{0}\(function)" }
         if qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber) {
@@ -70,7 +69,7 @@ package struct FunctionRunner: Sendable {
     }
 
     /// `random` picks an alias's version (a canary split); the default draws a fresh number per call.
-    func resolve(service: String, qualifier: String, function: String, random: Double = .random(in: 0..<1))
+    package func resolve(service: String, qualifier: String, function: String, random: Double = .random(in: 0..<1))
         async throws -> Resolution
     {
         let version = try await version(of: qualifier, service: service, random: random)
@@ -107,7 +106,7 @@ package struct FunctionRunner: Sendable {
                 nil
             }
         let resolution = Resolution(
-            deployment: Supervisor.Deployment(
+            deployment: Deployment(
                 contract: contract, codeDirectory: codeDirectory(functionRecord.code), maximumInstances: maximum),
             httpTrigger: try await triggers.items.first { $0.spec.triggerType == "http" })
         cache.set(key, resolution, generation: generation)
@@ -121,7 +120,7 @@ package struct FunctionRunner: Sendable {
     }
 
     /// `LATEST`, a version id, or the version an alias sends this call to.
-    func version(of qualifier: String, service: String, random: Double) async throws -> String {
+    package func version(of qualifier: String, service: String, random: Double) async throws -> String {
         if let version = cachedVersion(of: qualifier, service: service, random: random) { return version }
         if qualifier.allSatisfy(\.isNumber) { throw NimbusError.versionNotFound(qualifier, service: service) }
         let generation = changes.current
@@ -131,21 +130,21 @@ package struct FunctionRunner: Sendable {
     }
 
     /// LATEST, a version id, or a cached alias's pick; nil when the alias is not cached (or the id is malformed).
-    func cachedVersion(of qualifier: String, service: String, random: Double) -> String? {
+    package func cachedVersion(of qualifier: String, service: String, random: Double) -> String? {
         if qualifier == "LATEST" { return qualifier }
         if qualifier.allSatisfy(\.isNumber) { return Int(qualifier) != nil ? qualifier : nil }
         return aliases.get("\(service)\u{0}\(qualifier)", generation: changes.current)?.pick(random)
     }
 
     /// The deployment a call runs.
-    func deployment(service: String, qualifier: String, function: String) async throws -> Supervisor.Deployment {
+    package func deployment(service: String, qualifier: String, function: String) async throws -> Deployment {
         try await resolve(service: service, qualifier: qualifier, function: function).deployment
     }
 
     /// Provisioned targets of LATEST and of aliases (an alias keeps its main version warm), as the supervisor
     /// keeps them.
-    package func provisionTargets() async -> [(Supervisor.Deployment, Int)] {
-        var targets: [(Supervisor.Deployment, Int)] = []
+    package func provisionTargets() async -> [(Deployment, Int)] {
+        var targets: [(Deployment, Int)] = []
         var page = PageQuery(limit: 100)
         for _ in 0..<100 {
             guard let configs = try? await control.listConfigs(.provision, filter: FunctionConfigFilter(), page)
@@ -175,25 +174,4 @@ package struct FunctionRunner: Sendable {
             service: target.serviceName, version: version, function: target.functionName)
     }
 
-}
-
-/// Values tagged with the store generation they were read at; a newer generation empties it.
-final class GenerationCache<Value: Sendable>: Sendable {
-    private let state = Mutex<(generation: UInt64, entries: [String: Value])>((0, [:]))
-
-    func get(_ key: String, generation: UInt64) -> Value? {
-        state.withLock { $0.generation == generation ? $0.entries[key] : nil }
-    }
-
-    func set(_ key: String, _ value: Value, generation: UInt64) {
-        state.withLock { state in
-            // A read that began before a newer write is dropped: it must not empty the newer entries.
-            guard generation >= state.generation else { return }
-            if state.generation != generation {
-                state = (generation, [:])
-            }
-            if state.entries.count > 10_000 { state.entries.removeAll() }
-            state.entries[key] = value
-        }
-    }
 }
