@@ -38,20 +38,15 @@ package struct FunctionAPI: Sendable {
 
     var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator, honorsLaneDraw: warmLane) }
 
-    /// Bare-path requests naming a function in `x-fc-invocation-target` go to it before any route.
+    /// HTTP-trigger calls (`/proxy/` paths, `x-fc-invocation-target`, custom domains) go to their function before any route.
     package func addMiddleware(to router: Router<NimbusRequestContext>) {
-        router.add(middleware: InvocationTargetMiddleware(proxy: proxy))
-        router.add(
-            middleware: CustomDomainMiddleware(
-                proxy: proxy, domains: domains,
-                httpsPort: httpsPort))
+        router.add(middleware: CallRouteMiddleware(proxy: proxy, domains: domains, httpsPort: httpsPort))
     }
 
     package func register(on router: Router<NimbusRequestContext>) {
         let api = router.group(RouterPath(ManagementAPI.prefix))
         InvocationAPI(runner: runner, events: events, honorsLaneDraw: warmLane).register(on: api)
         AsyncInvocationAPI(control: runner.control, store: eventStore, dispatcher: events).register(on: api)
-        proxy.register(on: router)
         registerLogs(on: api)
         registerInstances(on: api)
     }

@@ -23,8 +23,12 @@ struct InvocationAPI: Sendable {
     }
 
     func invoke(_ request: Request, _ context: NimbusRequestContext) async throws -> Response {
-        let (service, qualifier) = ManagementAPI.qualified(try ManagementAPI.parameter(context, "service"))
-        let function = try ManagementAPI.parameter(context, "function")
+        // The parser the warm lane uses names the function, so both read a path the same way.
+        guard
+            case .invocation(let address) = try CallRoute.parse(
+                method: request.method.rawValue, path: request.uri.path, invocationTarget: nil, domain: nil)
+        else { throw NimbusError.invalidArgument("not an invocation path: \(request.uri.path)") }
+        let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let deployment = try await runner.resolve(
             service: service, qualifier: qualifier, function: function,
             random: WarmLane.routerDraw(request.headers, honoured: honorsLaneDraw)

@@ -71,9 +71,8 @@ package struct ManagementAPI: Sendable {
 
     /// Splits a `{service}.{qualifier}` path segment; the qualifier defaults to LATEST.
     static func qualified(_ segment: String) -> (service: String, qualifier: String) {
-        guard let dot = segment.firstIndex(of: ".") else { return (segment, "LATEST") }
-        let qualifier = String(segment[segment.index(after: dot)...])
-        return (String(segment[..<dot]), qualifier.isEmpty ? "LATEST" : qualifier)
+        let address = FunctionAddress(segment: segment, function: "")
+        return (address.service, address.qualifier)
     }
 
     /// The endpoint clients used, for links back to this server.

@@ -4,13 +4,13 @@ import Hummingbird
 import NimbusCore
 import NimbusInvocation
 
-/// HTTP triggers: `/2016-08-15/proxy/{service}.{qualifier}/{function}/{path...}`, and bare paths
-/// carrying `x-fc-invocation-target: 2016-08-15/proxy/{service}/{function}` (fc-runtimes spec 4.2).
+/// HTTP triggers: `/2016-08-15/proxy/{service}.{qualifier}/{function}/{path...}`, bare paths
+/// carrying `x-fc-invocation-target: 2016-08-15/proxy/{service}/{function}` (fc-runtimes spec 4.2),
+/// and custom domains' routes, as ``CallRoute`` parses them (``CallRouteMiddleware``).
 struct ProxyAPI: Sendable {
     static let bodyLimit = 32 << 20
     static let invocationTarget = HTTPField.Name("x-fc-invocation-target")!
     static let serviceVersion = HTTPField.Name("x-fc-invocation-service-version")!
-    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .head, .patch, .options]
 
     let runner: FunctionRunner
     let authenticator: RequestAuthenticator
@@ -18,37 +18,11 @@ struct ProxyAPI: Sendable {
     /// trusted only when the lane is on.
     var honorsLaneDraw = false
 
-    func register(on router: Router<NimbusRequestContext>) {
-        for method in Self.methods {
-            for path in ["2016-08-15/proxy/:service/:function", "2016-08-15/proxy/:service/:function/**"] {
-                router.on(RouterPath(path), method: method) { request, context in
-                    let segment = try ManagementAPI.parameter(context, "service")
-                    let function = try ManagementAPI.parameter(context, "function")
-                    let prefix =
-                        "/2016-08-15/proxy/\(context.parameters.get("service") ?? "")/\(context.parameters.get("function") ?? "")"
-                    let rest = String(request.uri.path.dropFirst(prefix.count))
-                    return try await proxy(request, context, segment: segment, function: function, path: rest)
-                }
-            }
-        }
-    }
-
-    /// Routes a bare-path request that names its function in `x-fc-invocation-target`.
-    func targeted(_ request: Request, _ context: NimbusRequestContext) async throws -> Response? {
-        guard let target = request.headers[Self.invocationTarget], !request.uri.path.hasPrefix("/2016-08-15/") else {
-            return nil
-        }
-        let parts = target.split(separator: "/").map(String.init)
-        guard parts.count == 4, parts[0] == "2016-08-15", parts[1] == "proxy" else {
-            throw NimbusError.invalidArgument("x-fc-invocation-target must be '2016-08-15/proxy/<service>/<function>'")
-        }
-        return try await proxy(request, context, segment: parts[2], function: parts[3], path: request.uri.path)
-    }
-
-    func proxy(_ request: Request, _ context: NimbusRequestContext, segment: String, function: String, path: String)
+    /// Runs an HTTP-trigger call ``CallRoute`` found.
+    func proxy(_ request: Request, _ context: NimbusRequestContext, _ address: FunctionAddress, functionPath: String)
         async throws -> Response
     {
-        let (service, qualifier) = ManagementAPI.qualified(segment)
+        let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let resolution = try await runner.resolve(
             service: service, qualifier: qualifier, function: function,
             random: WarmLane.routerDraw(request.headers, honoured: honorsLaneDraw))
@@ -65,7 +39,6 @@ struct ProxyAPI: Sendable {
             try authenticator.verify(SignatureMiddleware.signedRequest(request), now: Date())
         }
         let body = try await InvocationAPI.collect(request, limit: Self.bodyLimit)
-        let functionPath = path.isEmpty ? "/" : (path.removingPercentEncoding ?? path)
         let call = InstanceCall(
             requestId: context.requestId,
             kind: .http(
@@ -94,18 +67,5 @@ struct ProxyAPI: Sendable {
         headers[Self.serviceVersion] = deployment.contract.versionId
         if let receipt = reply.costReceipt { headers[InvocationAPI.costReceipt] = receipt }
         return (HTTPResponse(status: .init(code: reply.status), headerFields: headers), reply.body)
-    }
-}
-
-/// Sends bare-path requests with `x-fc-invocation-target` to their function before routing.
-struct InvocationTargetMiddleware: RouterMiddleware {
-    typealias Context = NimbusRequestContext
-    let proxy: ProxyAPI
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
-        async throws -> Response
-    {
-        if let response = try await proxy.targeted(request, context) { return response }
-        return try await next(request, context)
     }
 }

@@ -22,7 +22,6 @@ package struct WarmLane: Sendable {
     let calls: Counter
     /// Bodies up to this size are collected on the lane; larger ones go to the router.
     static let bodyLimit = 1 << 20
-    static let prefix = "/2016-08-15/proxy/"
     /// The alias draw of a call the lane hands to the router (see ``ProxyAPI``): removed from every client request.
     static let drawHeader = HTTPField.Name("x-nimbus-lane-draw")!
 
@@ -77,42 +76,44 @@ package struct WarmLane: Sendable {
         guard let uri = request.path, request.method != .head, request.headerFields[.expect] == nil,
             request.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true,
             request.headerFields[.transferEncoding] == nil,
-            Int(request.headerFields[.contentLength] ?? "0").map({ $0 <= Self.bodyLimit }) ?? false,
-            // The router goes by the Host first (custom domains); a host not looked up yet goes there.
-            let domain = domains.cached(CustomDomainMiddleware.hostName(request.authority ?? ""))
+            Int(request.headerFields[.contentLength] ?? "0").map({ $0 <= Self.bodyLimit }) ?? false
         else { return nil }
-        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        guard !path.contains("%") else { return nil }
-        if domain == nil, path.hasPrefix(Self.servicesPrefix) { return invocationPlan(request, path: path, uri: uri) }
-        let segment: String
-        let function: String
-        let functionPath: String
-        if let domain {
-            guard domain.spec.servesHTTP || !redirectsPlainHTTP,
-                let route = domain.spec.route(path: String(path), method: request.method.rawValue)
-            else { return nil }
-            segment = route.serviceName + (route.qualifier.map { $0.isEmpty ? "" : ".\($0)" } ?? "")
-            function = route.functionName
-            functionPath = String(path)
-        } else {
-            guard path.hasPrefix(Self.prefix) else { return nil }
-            let parts = path.dropFirst(Self.prefix.count).split(
-                separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-            segment = String(parts[0])
-            function = String(parts[1])
-            functionPath = parts.count == 3 ? "/" + parts[2] : "/"
+        let path = String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        let target = request.headerFields[ProxyAPI.invocationTarget]
+        // The router goes by the Host first (custom domains) unless the request names its function;
+        // a host not looked up yet goes there.
+        var domain: CustomDomainRecord?
+        if target == nil || path.hasPrefix(CallRoute.apiPrefix) {
+            guard let cached = domains.cached(CallRouteMiddleware.hostName(request.authority ?? "")) else { return nil }
+            domain = cached
         }
-        guard let (resolution, draw) = cachedResolution(segment: segment, function: function),
-            resolution.httpTrigger != nil, resolution.isAnonymous,
-            resolution.httpMethods.contains(request.method.rawValue)
-        else { return nil }
-        return Plan(resolution: resolution, requestURI: uri, call: .http(functionPath: functionPath), draw: draw)
+        if let domain, !domain.spec.servesHTTP, redirectsPlainHTTP { return nil }
+        let route: CallRoute
+        do {
+            route = try CallRoute.parse(
+                method: request.method.rawValue, path: path, invocationTarget: target, domain: domain)
+        } catch {
+            return nil  // the router answers it with the same error
+        }
+        switch route {
+        case .invocation(let address):
+            return invocationPlan(request, address: address, path: path, uri: uri)
+        case .httpTrigger(let address, let functionPath):
+            // The router checks the signature of every other API path first, custom domain or not.
+            if path.hasPrefix(CallRoute.apiPrefix), !path.hasPrefix(CallRoute.proxyPrefix) { return nil }
+            guard let (resolution, draw) = cachedResolution(address),
+                resolution.httpTrigger != nil, resolution.isAnonymous,
+                resolution.httpMethods.contains(request.method.rawValue)
+            else { return nil }
+            return Plan(resolution: resolution, requestURI: uri, call: .http(functionPath: functionPath), draw: draw)
+        case .other:
+            return nil
+        }
     }
 
     /// `{service}[.{qualifier}]` and a function, when cached; an alias's version is drawn here.
-    func cachedResolution(segment: String, function: String) -> (FunctionRunner.Resolution, draw: Double?)? {
-        let (service, qualifier) = ManagementAPI.qualified(segment)
+    func cachedResolution(_ address: FunctionAddress) -> (FunctionRunner.Resolution, draw: Double?)? {
+        let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let isVersion = qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber)
         let draw = isVersion ? nil : Double.random(in: 0..<1)
         return runner.cachedResolution(service: service, qualifier: qualifier, function: function, random: draw ?? 0)

@@ -92,7 +92,12 @@ def test_lane_answers_exactly_as_the_router(client, endpoint, lane_off_endpoint,
         resp = requests.post(_url(base, service, fn, '/items/3?q=%C3%BCber&tag=x'), data='héllo'.encode(),
                              headers={'X-Custom': 'v1', 'X-Fc-Request-Id': 'forged', 'X-Fc-Function-Name': 'other'},
                              timeout=30)
-        shapes[name] = _shape(resp)
+        encoded = requests.get(_url(base, service, fn, '/caf%C3%A9/a%20b'), timeout=30)
+        assert encoded.json()['params']['path'] == '/café/a b'
+        targeted = requests.get(base + '/bare/path?k=v', timeout=30,
+                                headers={'X-Fc-Invocation-Target': '2016-08-15/proxy/{0}/{1}'.format(service, fn)})
+        assert targeted.json()['params']['path'] == '/bare/path'
+        shapes[name] = [_shape(resp), _shape(encoded), _shape(targeted)]
         body = resp.json()
         assert body['fc']['x-fc-request-id'] == resp.headers['x-fc-request-id'] != 'forged'
         assert body['fc']['x-fc-function-name'] == fn, 'a client cannot set the contract headers'
@@ -102,7 +107,7 @@ def test_lane_answers_exactly_as_the_router(client, endpoint, lane_off_endpoint,
         assert body['body'] == 'héllo' and body['custom'] == 'v1'
         assert 'x-fc-secret' not in {k.lower() for k in resp.headers}, 'x-fc-* reply headers stay inside'
         assert 'cu=' in resp.headers['x-nimbus-cost']
-        assert lane_calls(base) - before == (1 if name == 'lane' else 0), name
+        assert lane_calls(base) - before == (3 if name == 'lane' else 0), name
     assert shapes['lane'] == shapes['router']
 
 
@@ -197,9 +202,14 @@ def test_lane_routes_custom_domains_as_the_router_does(client, endpoint, service
         proxy_path = get('/2016-08-15/proxy/{0}/{1}/p'.format(service, items))
         assert proxy_path.json()['fc']['x-fc-function-name'] == web, 'a domain routes by its own paths only'
         assert lane_calls(endpoint) - before == 2
+        # A bare path naming its function goes there, before the host's domain, on either path.
+        targeted = session.get(endpoint + '/items/9', timeout=30, headers={
+            'Host': name, 'X-Fc-Invocation-Target': '2016-08-15/proxy/{0}/{1}'.format(service, web)})
+        assert targeted.json()['fc']['x-fc-function-name'] == web
+        assert lane_calls(endpoint) - before == 3
         refused = get('/other', 'POST')  # no route takes POST /other: the router answers
         assert refused.status_code == 404 and refused.json()['ErrorCode'] == 'RouteNotFound'
-        assert lane_calls(endpoint) - before == 2
+        assert lane_calls(endpoint) - before == 3
     client.delete_custom_domain(name)
 
 
