@@ -25,11 +25,7 @@ package struct FCErrorMiddleware: RouterMiddleware {
             response.headers[FCResponse.requestIdHeader] = requestId
             return response
         } catch let error as NimbusError {
-            if error.code == .internalServerError {
-                context.logger.error("request failed", metadata: ["error": .string(error.message)])
-                return FCResponse.error(NimbusError(.internalServerError, "internal error"), requestId: requestId)
-            }
-            return FCResponse.error(error, requestId: requestId)
+            return FCResponse.error(Self.shown(error, logger: context.logger), requestId: requestId)
         } catch let error as HTTPError {
             return FCResponse.error(Self.translate(error, request), requestId: requestId)
         } catch let error as HTTPParserError {
@@ -40,6 +36,13 @@ package struct FCErrorMiddleware: RouterMiddleware {
             context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
             return FCResponse.error(NimbusError(.internalServerError, "internal error"), requestId: requestId)
         }
+    }
+
+    /// The error as the client sees it: an internal one says nothing of internals, and is logged once, here.
+    static func shown(_ error: NimbusError, logger: Logger) -> NimbusError {
+        guard error.code == .internalServerError else { return error }
+        logger.error("request failed", metadata: ["error": .string(error.message)])
+        return NimbusError(.internalServerError, "internal error")
     }
 
     /// Hummingbird's own errors (no route, body too large, ...) in FC's words.

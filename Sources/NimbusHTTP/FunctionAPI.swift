@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Hummingbird
+import Logging
 import NimbusCore
 import NimbusInvocation
 
@@ -11,17 +12,14 @@ package struct FunctionAPI: Sendable {
     let events: any AsyncInvocationQueue
     let eventStore: any AsyncEventStore
     let httpsPort: Int?
-    /// Whether the warm lane sits in front of the router (it may then hand over an alias draw).
-    let warmLane: Bool
     /// Shared by the custom-domain middleware and the warm lane (one cache).
     let domains: DomainTable
 
     package init(
         runner: FunctionRunner, authenticator: RequestAuthenticator, events: any AsyncInvocationQueue,
-        eventStore: any AsyncEventStore, httpsPort: Int? = nil, warmLane: Bool = false
+        eventStore: any AsyncEventStore, httpsPort: Int? = nil
     ) {
         self.httpsPort = httpsPort
-        self.warmLane = warmLane
         self.runner = runner
         self.authenticator = authenticator
         self.events = events
@@ -30,13 +28,13 @@ package struct FunctionAPI: Sendable {
     }
 
     /// The warm lane for a listener (`secure`: the HTTPS one, where no request is redirected).
-    package func warmLane(secure: Bool, metrics: any MetricsFactory) -> WarmLane {
+    package func warmLane(secure: Bool, metrics: any MetricsFactory, logger: Logger) -> WarmLane {
         WarmLane(
             runner: runner, authenticator: authenticator, domains: domains,
-            redirectsPlainHTTP: !secure && httpsPort != nil, metrics: metrics)
+            redirectsPlainHTTP: !secure && httpsPort != nil, metrics: metrics, logger: logger)
     }
 
-    var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator, honorsLaneDraw: warmLane) }
+    var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator) }
 
     /// HTTP-trigger calls (`/proxy/` paths, `x-fc-invocation-target`, custom domains) go to their function before any route.
     package func addMiddleware(to router: Router<NimbusRequestContext>) {
@@ -45,7 +43,7 @@ package struct FunctionAPI: Sendable {
 
     package func register(on router: Router<NimbusRequestContext>) {
         let api = router.group(RouterPath(ManagementAPI.prefix))
-        InvocationAPI(runner: runner, events: events, honorsLaneDraw: warmLane).register(on: api)
+        InvocationAPI(runner: runner, events: events).register(on: api)
         AsyncInvocationAPI(control: runner.control, store: eventStore, dispatcher: events).register(on: api)
         registerLogs(on: api)
         registerInstances(on: api)

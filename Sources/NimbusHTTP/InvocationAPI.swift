@@ -13,8 +13,6 @@ struct InvocationAPI: Sendable {
 
     let runner: FunctionRunner
     let events: any AsyncInvocationQueue
-    /// Whether a call the warm lane handed over keeps the alias version the lane drew (see ``ProxyAPI``).
-    var honorsLaneDraw = false
 
     func register(on api: RouterGroup<NimbusRequestContext>) {
         api.post("services/:service/functions/:function/invocations") { request, context in
@@ -29,10 +27,7 @@ struct InvocationAPI: Sendable {
                 method: request.method.rawValue, path: request.uri.path, invocationTarget: nil, domain: nil)
         else { throw NimbusError.invalidArgument("not an invocation path: \(request.uri.path)") }
         let (service, qualifier, function) = (address.service, address.qualifier, address.function)
-        let deployment = try await runner.resolve(
-            service: service, qualifier: qualifier, function: function,
-            random: WarmLane.routerDraw(request.headers, honoured: honorsLaneDraw)
-        ).deployment
+        let deployment = try await runner.resolve(service: service, qualifier: qualifier, function: function).deployment
         let isAsync = request.headers[Self.invocationType]?.lowercased() == "async"
         let limit = isAsync ? Self.asyncPayloadLimit : Self.syncPayloadLimit
         let payload = try await Self.collect(request, limit: limit)

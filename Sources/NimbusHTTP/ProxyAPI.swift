@@ -14,9 +14,6 @@ struct ProxyAPI: Sendable {
 
     let runner: FunctionRunner
     let authenticator: RequestAuthenticator
-    /// The warm lane strips `x-nimbus-lane-draw` from every client request, so its value can be
-    /// trusted only when the lane is on.
-    var honorsLaneDraw = false
 
     /// Runs an HTTP-trigger call ``CallRoute`` found.
     func proxy(_ request: Request, _ context: NimbusRequestContext, _ address: FunctionAddress, functionPath: String)
@@ -24,8 +21,7 @@ struct ProxyAPI: Sendable {
     {
         let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let resolution = try await runner.resolve(
-            service: service, qualifier: qualifier, function: function,
-            random: WarmLane.routerDraw(request.headers, honoured: honorsLaneDraw))
+            service: service, qualifier: qualifier, function: function)
         let deployment = resolution.deployment
         guard resolution.httpTrigger != nil else {
             throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")
@@ -44,9 +40,7 @@ struct ProxyAPI: Sendable {
             kind: .http(
                 HTTPCall(
                     method: request.method.rawValue, requestURI: request.uri.description, functionPath: functionPath,
-                    headers: request.headers.filter { $0.name != WarmLane.drawHeader }.map {
-                        ($0.name.canonicalName, $0.value)
-                    }, body: body,
+                    headers: request.headers.map { ($0.name.canonicalName, $0.value) }, body: body,
                     clientIP: context.clientIP, host: request.head.authority ?? "")),
             wantsLogTail: false)
         let reply = try await runner.run(deployment, call, trigger: .http)

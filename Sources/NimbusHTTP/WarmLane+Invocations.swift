@@ -10,13 +10,13 @@ extension WarmLane {
         guard request.headerFields[InvocationAPI.invocationType]?.lowercased() != "async",
             request.headerFields[InvocationAPI.logType]?.lowercased() != "tail",
             // The cache lookup first: a call the lane cannot take is not verified twice (here and by the router).
-            let (resolution, draw) = cachedResolution(address)
+            let resolution = cachedResolution(address)
         else { return nil }
         let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
         let signed = FCSignature.Request(
             method: request.method.rawValue, rawPath: path, rawQuery: query,
             headers: request.headerFields.map { ($0.name.canonicalName, $0.value) })
         guard (try? authenticator.verify(signed, now: Date())) != nil else { return nil }
-        return Plan(resolution: resolution, requestURI: uri, call: .event, draw: draw)
+        return Plan(resolution: resolution, requestURI: uri, call: .event)
     }
 }

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import HTTPTypes
+import Logging
 import NIOCore
 import NimbusCore
 import NimbusInvocation
@@ -18,22 +19,25 @@ package struct WarmLane: Sendable {
     let domains: DomainTable
     /// HTTPS-only custom domains asked over plain HTTP are redirected (by the router).
     let redirectsPlainHTTP: Bool
-    /// `nimbus_warm_lane_calls_total`: calls answered on the lane.
+    /// `nimbus_warm_lane_calls_total`: calls answered on a warm instance's free slot.
     let calls: Counter
+    /// `nimbus_warm_lane_queued_total`: calls the lane took that found no free slot and waited in the queue.
+    let queued: Counter
+    let logger: Logger
     /// Bodies up to this size are collected on the lane; larger ones go to the router.
     static let bodyLimit = 1 << 20
-    /// The alias draw of a call the lane hands to the router (see ``ProxyAPI``): removed from every client request.
-    static let drawHeader = HTTPField.Name("x-nimbus-lane-draw")!
 
     init(
         runner: FunctionRunner, authenticator: RequestAuthenticator, domains: DomainTable, redirectsPlainHTTP: Bool,
-        metrics: any MetricsFactory
+        metrics: any MetricsFactory, logger: Logger
     ) {
         self.runner = runner
         self.authenticator = authenticator
         self.domains = domains
         self.redirectsPlainHTTP = redirectsPlainHTTP
         self.calls = Counter(label: "nimbus_warm_lane_calls_total", factory: metrics)
+        self.queued = Counter(label: "nimbus_warm_lane_queued_total", factory: metrics)
+        self.logger = logger
     }
 
     /// The handler each HTTP/1 connection's pipeline gets (Hummingbird's `additionalChannelHandlers`).
@@ -51,24 +55,6 @@ package struct WarmLane: Sendable {
         var resolution: FunctionRunner.Resolution
         var requestURI: String
         var call: Call
-        /// The number that picked an alias's version; the router reuses it if the call goes there.
-        var draw: Double?
-    }
-
-    /// The number that picks an alias's version for a call the router runs: the lane's draw when the
-    /// lane drew and then handed the call over (only honoured with the lane in front, which removes the
-    /// header from every client request), else a fresh one.
-    static func routerDraw(_ headers: HTTPFields, honoured: Bool) -> Double {
-        guard honoured, let draw = headers[drawHeader].flatMap(Double.init) else { return .random(in: 0..<1) }
-        return min(max(draw, 0), 1)
-    }
-
-    /// The head the router gets: a client's own draw header removed, the lane's draw added if it made one.
-    static func forRouter(_ request: HTTPRequest, draw: Double?) -> HTTPRequest {
-        guard draw != nil || request.headerFields[drawHeader] != nil else { return request }
-        var request = request
-        request.headerFields[drawHeader] = draw.map { String($0) }
-        return request
     }
 
     /// Decides from the head alone; nil sends the request to the router.
@@ -101,52 +87,71 @@ package struct WarmLane: Sendable {
         case .httpTrigger(let address, let functionPath):
             // The router checks the signature of every other API path first, custom domain or not.
             if path.hasPrefix(CallRoute.apiPrefix), !path.hasPrefix(CallRoute.proxyPrefix) { return nil }
-            guard let (resolution, draw) = cachedResolution(address),
+            guard let resolution = cachedResolution(address),
                 resolution.httpTrigger != nil, resolution.isAnonymous,
                 resolution.httpMethods.contains(request.method.rawValue)
             else { return nil }
-            return Plan(resolution: resolution, requestURI: uri, call: .http(functionPath: functionPath), draw: draw)
+            return Plan(resolution: resolution, requestURI: uri, call: .http(functionPath: functionPath))
         case .other:
             return nil
         }
     }
 
-    /// `{service}[.{qualifier}]` and a function, when cached; an alias's version is drawn here.
-    func cachedResolution(_ address: FunctionAddress) -> (FunctionRunner.Resolution, draw: Double?)? {
-        let (service, qualifier, function) = (address.service, address.qualifier, address.function)
-        let isVersion = qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber)
-        let draw = isVersion ? nil : Double.random(in: 0..<1)
-        return runner.cachedResolution(service: service, qualifier: qualifier, function: function, random: draw ?? 0)
-            .map { ($0, draw) }
+    /// `{service}[.{qualifier}]` and a function, when cached; an alias's version is drawn here, once:
+    /// the call then runs on that version whichever way it goes.
+    func cachedResolution(_ address: FunctionAddress) -> FunctionRunner.Resolution? {
+        runner.cachedResolution(
+            service: address.service, qualifier: address.qualifier, function: address.function,
+            random: .random(in: 0..<1))
     }
 
-    /// Runs the call on a warm instance; nil (nothing claimed, nothing sent) when none has a free slot.
+    /// Runs the call: on a warm instance's free slot right here, or, when none is free, queued through
+    /// the runner as the router would queue it (waiting for a slot or a new instance, up to the queue
+    /// timeout), so a call the lane drew an alias version for keeps it.
     func start(_ plan: Plan, _ request: HTTPRequest, body: ByteBuffer, clientIP: String, on loop: any EventLoop)
-        -> EventLoopFuture<(HTTPResponse, ByteBuffer)>?
+        -> EventLoopFuture<(HTTPResponse, ByteBuffer)>
     {
         let deployment = plan.resolution.deployment
         let requestId = RequestID.make()
         let trigger: InvocationRecord.Trigger = if case .http = plan.call { .http } else { .sync }
-        let running = runner.runWarm(deployment, requestId: requestId, trigger: trigger, on: loop) {
+        let call = {
             switch plan.call {
             case .http(let functionPath):
-                .http(
+                InstanceCall.Kind.http(
                     HTTPCall(
                         method: request.method.rawValue, requestURI: plan.requestURI, functionPath: functionPath,
-                        headers: request.headerFields.filter { $0.name != Self.drawHeader }.map {
-                            ($0.name.canonicalName, $0.value)
-                        },
-                        body: body, clientIP: clientIP, host: request.authority ?? ""))
-            case .event: .event(body)
+                        headers: request.headerFields.map { ($0.name.canonicalName, $0.value) }, body: body,
+                        clientIP: clientIP, host: request.authority ?? ""))
+            case .event: InstanceCall.Kind.event(body)
             }
         }
-        guard let running else { return nil }
-        calls.increment()
-        return running.map { reply in
-            var (head, body) =
-                trigger == .http
+        let reply: EventLoopFuture<InstanceReply>
+        if let warm = runner.runWarm(deployment, requestId: requestId, trigger: trigger, on: loop, call: call) {
+            calls.increment()
+            reply = warm
+        } else {
+            queued.increment()
+            let promise = loop.makePromise(of: InstanceReply.self)
+            // The slow path is async (the supervisor's queue); the task ends with the call, which the
+            // queue timeout and the function's own timeout bound.
+            let runner = self.runner
+            let kind = call()
+            promise.completeWithTask {
+                try await runner.run(
+                    deployment, InstanceCall(requestId: requestId, kind: kind, wantsLogTail: false), trigger: trigger)
+            }
+            reply = promise.futureResult
+        }
+        let logger = self.logger
+        return reply.map { reply in
+            trigger == .http
                 ? ProxyAPI.response(reply, deployment: deployment)
                 : InvocationAPI.responseParts(reply, deployment: deployment, status: .ok)
+        }.recover { error in
+            let shown = (error as? NimbusError) ?? NimbusError(.internalServerError, "\(error)")
+            return FCResponse.errorParts(FCErrorMiddleware.shown(shown, logger: logger), requestId: requestId)
+        }.map { (head, body) in
+            var head = head
             head.headerFields[FCResponse.requestIdHeader] = requestId
             head.headerFields[.date] = HTTPDate.now
             head.headerFields[.server] = "nimbus"

@@ -52,22 +52,20 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if unanswered == 0, let plan = lane.plan(for: request) {
                 state = .collecting(request, plan, context.channel.allocator.buffer(capacity: 0))
             } else {
-                route([.head(WarmLane.forRouter(request, draw: nil))], context: context)
+                route([.head(request)], context: context)
             }
         case (.collecting(let request, let plan, var body), .body(var chunk)):
             body.writeBuffer(&chunk)
             if body.readableBytes > WarmLane.bodyLimit {
-                route([.head(WarmLane.forRouter(request, draw: plan.draw)), .body(body)], context: context)
+                // Past the head's own Content-Length: the codec stops that first. The router refuses it.
+                route([.head(request), .body(body)], context: context)
             } else {
                 state = .collecting(request, plan, body)
             }
         case (.collecting(let request, let plan, let body), .end):
             let ip = clientIP ?? context.channel.remoteAddress?.ipAddress ?? ""
             clientIP = ip
-            guard let answer = lane.start(plan, request, body: body, clientIP: ip, on: context.eventLoop) else {
-                route([.head(WarmLane.forRouter(request, draw: plan.draw)), .body(body), part], context: context)
-                return
-            }
+            let answer = lane.start(plan, request, body: body, clientIP: ip, on: context.eventLoop)
             state = .answering
             // Completed on this loop: the handler and its context are used where they live.
             answer.assumeIsolated().whenComplete { result in

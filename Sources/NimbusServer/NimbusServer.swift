@@ -70,7 +70,7 @@ package enum NimbusServer {
             store: database, dispatcher: dispatcher, generation: { changes.current }, logger: logger)
         let functions = FunctionAPI(
             runner: runner, authenticator: authenticator, events: dispatcher, eventStore: database,
-            httpsPort: configuration.httpsPort, warmLane: configuration.warmLane)
+            httpsPort: configuration.httpsPort)
 
         // Middleware applies to the routes added after it, so all of it comes first.
         let router = Router(context: NimbusRequestContext.self)
@@ -105,8 +105,10 @@ package enum NimbusServer {
         var services: [any Service] = [recorder, supervisor, dispatcher, timers]
         // The warm lane of each listener; every connection gets its own handler.
         let metrics = PrometheusMetricsFactory(registry: registry)
-        let plainLane = configuration.warmLane ? functions.warmLane(secure: false, metrics: metrics) : nil
-        let secureLane = configuration.warmLane ? functions.warmLane(secure: true, metrics: metrics) : nil
+        let plainLane =
+            configuration.warmLane ? functions.warmLane(secure: false, metrics: metrics, logger: logger) : nil
+        let secureLane =
+            configuration.warmLane ? functions.warmLane(secure: true, metrics: metrics, logger: logger) : nil
         if let httpsPort = configuration.httpsPort {
             services.append(
                 try httpsListener(

@@ -213,20 +213,21 @@ def test_lane_routes_custom_domains_as_the_router_does(client, endpoint, service
     client.delete_custom_domain(name)
 
 
-def test_lane_keeps_an_alias_split_and_ignores_a_clients_draw(client, endpoint, service, tmp_path):
+def test_lane_keeps_an_alias_split_when_calls_wait_for_a_slot(client, endpoint, service, tmp_path):
     fn = unique('lane')
     _deploy(client, tmp_path, service, fn)
     split_alias(client, service, fn)
     url = _url(endpoint, service + '.live', fn, '/split')
     counts = {}
     lock = threading.Lock()
+    before = lane_calls(endpoint)
 
     def calls():
         with requests.Session() as session:
             for _ in range(25):
-                # a client's draw header is stripped: 0.999 would pick version 1 every time
+                # The header that once carried the lane's draw to the router means nothing now.
                 resp = session.get(url, headers={'X-Nimbus-Lane-Draw': '0.999'}, timeout=30)
-                assert resp.status_code == 201 and resp.json()['draw'] is None
+                assert resp.status_code == 201 and resp.json()['draw'] == '0.999'
                 with lock:
                     version = resp.headers['x-fc-invocation-service-version']
                     counts[version] = counts.get(version, 0) + 1
@@ -234,7 +235,8 @@ def test_lane_keeps_an_alias_split_and_ignores_a_clients_draw(client, endpoint, 
     [t.start() for t in threads]
     [t.join(timeout=120) for t in threads]
     assert sum(counts.values()) == 200, counts
-    # binomial(200, 0.5): sd 7; the bounds are 10 sd away. Calls that find no free slot go to the
-    # router, which reuses the lane's draw (a second draw there starves a small canary while its
+    # binomial(200, 0.5): sd 7; the bounds are 10 sd away. A call that finds no free slot on the
+    # version it drew waits for one there (a second draw would starve a small canary while its
     # instance starts; with an even split the bias cancels out, so this checks the split, not that).
     assert 60 <= counts.get('2', 0) <= 140, counts
+    assert lane_calls(endpoint) > before, 'warm calls of an alias are answered on the lane'
