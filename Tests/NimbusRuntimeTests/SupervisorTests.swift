@@ -56,10 +56,13 @@ import Testing
         let reply = try await supervisor.invoke(
             deployment, InstanceCall(requestId: UUID().uuidString, kind: .event(ByteBuffer()), wantsLogTail: false))
         #expect(reply.errorType == nil)
-        return Int32(String(buffer: reply.body)) ?? -1
+        // A real pid or the test stops here: kill(-1, 0) would report "alive" for any fallback of -1.
+        let pid = try #require(Int32(String(buffer: reply.body)), "the program answers its pid")
+        try #require(pid > 1, "the program answers its pid")
+        return pid
     }
 
-    static func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+    static func alive(_ pid: Int32) -> Bool { pid > 1 && kill(pid, 0) == 0 }
 
     static func waitUntil(_ seconds: Double, _ condition: () async -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
