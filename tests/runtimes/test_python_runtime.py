@@ -1,4 +1,5 @@
-"""Live tests of the python3 runtime shim (Sources/NimbusRuntime/Resources/python/bootstrap.py).
+"""Live tests of the python3 runtime shim (Sources/NimbusRuntime/Resources/python: the entry point
+bootstrap.py and the package nimbus_fc/ beside it).
 
 Each runtime is a real `python3 -u bootstrap.py` subprocess serving 127.0.0.1:<free port> with the
 fixture code of tests/runtimes/fixtures/python copied to a temp directory; the tests speak the
@@ -475,7 +476,7 @@ def test_handler_exception_is_unhandled_invocation_error(rt):
     assert frames[0][3] == '_inner(event.decode("utf-8"))'
     assert frames[-1][0] == index_py and frames[-1][2] == "in _inner"
     assert frames[-1][3] == 'raise ValueError("bad value: %s" % value)'
-    assert not any("bootstrap.py" in frame[0] for frame in frames)
+    assert not any("bootstrap.py" in frame[0] or "nimbus_fc" in frame[0] for frame in frames)  # runtime frames
     lines = rt.wait_for_line("FC Invoke End RequestId: %s, Error: Unhandled function error" % rid)
     assert "FC Invoke Start RequestId: %s" % rid in lines
     assert any(re.match(r"^\S+Z %s \[ERROR\] \{$" % rid, line) for line in lines)
