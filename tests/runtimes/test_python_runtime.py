@@ -1111,22 +1111,3 @@ def test_standby_sigterm_while_unassigned(start_standby):
     runtime = start_standby()
     runtime.proc.send_signal(signal.SIGTERM)
     assert runtime.proc.wait(STOP_TIMEOUT_S) == 143
-
-
-def test_standby_start_to_listening_time(start_standby, tmp_path, capsys):
-    """Measured, not asserted: process start until the port accepts, standby vs normal."""
-    shutil.copytree(FIXTURES, tmp_path / "code")
-    rounds = 5
-    normal_s, standby_s = [], []
-    for _ in range(rounds):
-        normal = PyRuntime(tmp_path / "code")
-        normal.stop()
-        normal_s.append(normal.listening_after_s)
-        standby = start_standby()
-        standby.stop()
-        standby_s.append(standby.listening_after_s)
-    median = lambda values: sorted(values)[len(values) // 2] * 1000.0
-    report(
-        capsys,
-        "start -> listening, median of %d: normal %.1f ms, standby %.1f ms" % (rounds, median(normal_s), median(standby_s)),
-    )
