@@ -274,6 +274,8 @@ let package = Package(
                 "NimbusCore", "NimbusPackages", "NimbusRuntime", "NimbusInvocation", "NimbusSQLite", "NimbusTesting",
                 "NimbusServer",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -13,7 +13,7 @@ import Synchronization
 /// whose resolution is cached and whose function has a free slot on a ready instance. Everything else
 /// (first calls, signed triggers, async invocations, log tails, errors, queued calls, large or
 /// streamed bodies) goes to the router, which is the reference behaviour.
-package struct WarmLane: Sendable {
+package struct WarmLane: CallLane {
     let runner: FunctionRunner
     let authenticator: RequestAuthenticator
     let domains: DomainTable
@@ -26,6 +26,7 @@ package struct WarmLane: Sendable {
     let logger: Logger
     /// Bodies up to this size are collected on the lane; larger ones go to the router.
     static let bodyLimit = 1 << 20
+    var bodyLimit: Int { Self.bodyLimit }
 
     init(
         runner: FunctionRunner, authenticator: RequestAuthenticator, domains: DomainTable, redirectsPlainHTTP: Bool,

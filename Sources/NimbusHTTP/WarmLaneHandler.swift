@@ -2,12 +2,24 @@ import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 
+/// What the handler asks of a lane: a plan from a request's head, and the answer to a planned call.
+/// ``WarmLane`` is the one Nimbus runs; tests drive the handler with a fake.
+protocol CallLane: Sendable {
+    associatedtype Plan
+    /// Bodies up to this size are collected; larger ones go to the router.
+    var bodyLimit: Int { get }
+    /// Nil sends the request to the router.
+    func plan(for request: HTTPRequest) -> Plan?
+    func start(_ plan: Plan, _ request: HTTPRequest, body: ByteBuffer, clientIP: String, on loop: any EventLoop)
+        -> EventLoopFuture<(HTTPResponse, ByteBuffer)>
+}
+
 /// Sits in each HTTP/1 connection's pipeline between the codec and Hummingbird: requests the
 /// ``WarmLane`` takes are answered here, on the event loop; every other part goes on to the router.
 ///
 /// HTTP/1 answers in order, so a request follows the router's unanswered ones there, and requests
 /// that arrive while the lane answers wait until it has.
-final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class WarmLaneHandler<Lane: CallLane>: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
@@ -16,13 +28,13 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private enum State {
         case idle
         /// A lane candidate: its head and the body so far.
-        case collecting(HTTPRequest, WarmLane.Plan, ByteBuffer)
+        case collecting(HTTPRequest, Lane.Plan, ByteBuffer)
         /// A request on its way to the router, until its end.
         case routing
         case answering
     }
 
-    private let lane: WarmLane
+    private let lane: Lane
     private var state = State.idle
     /// Requests handed to the router whose responses have not ended.
     private var unanswered = 0
@@ -33,7 +45,7 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// that keeps sending meanwhile is slowed down instead of buffered without bound.
     private var readHeld = false
 
-    init(lane: WarmLane) {
+    init(lane: Lane) {
         self.lane = lane
     }
 
@@ -56,7 +68,7 @@ final class WarmLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case (.collecting(let request, let plan, var body), .body(var chunk)):
             body.writeBuffer(&chunk)
-            if body.readableBytes > WarmLane.bodyLimit {
+            if body.readableBytes > lane.bodyLimit {
                 // Past the head's own Content-Length: the codec stops that first. The router refuses it.
                 route([.head(request), .body(body)], context: context)
             } else {
