@@ -1,4 +1,6 @@
+import CoreMetrics
 import Foundation
+import Logging
 import NimbusCore
 import Synchronization
 
@@ -26,16 +28,32 @@ extension LogLine {
 /// Each function's log, kept as JSON lines under `<data dir>/logs/<service>/<function>.log`.
 ///
 /// Bounded: when a file passes `maximumBytes` it becomes `.log.1` (replacing the older one), so a
-/// function never holds more than twice that on disk.
+/// function never holds more than twice that on disk. A write that fails (a full disk) loses that
+/// batch, is counted in `nimbus_log_write_failures_total` and said once in Nimbus's log until writes
+/// work again.
 package actor FunctionLogs {
     let root: URL
     let maximumBytes: Int
     private var handles: [String: (handle: FileHandle, size: Int)] = [:]
+    private let writeFailures: Counter
+    private nonisolated let linesDropped: Counter
+    private let logger: Logger
+    /// Functions whose last write failed: said once, not once per batch.
+    private var failing: Set<String> = []
 
-    package init(root: URL, maximumBytes: Int = 8 << 20) {
+    package init(
+        root: URL, maximumBytes: Int = 8 << 20, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        logger: Logger = Logger(label: "nimbus.logs")
+    ) {
         self.root = root
         self.maximumBytes = maximumBytes
+        self.writeFailures = Counter(label: "nimbus_log_write_failures_total", factory: metrics)
+        self.linesDropped = Counter(label: "nimbus_log_lines_dropped_total", factory: metrics)
+        self.logger = logger
     }
+
+    /// Lines an instance's log budget dropped.
+    package nonisolated func countDropped(lines: Int) { linesDropped.increment(by: lines) }
 
     func file(service: String, function: String) -> URL {
         root.appendingPathComponent(service, isDirectory: true).appendingPathComponent("\(function).log")
@@ -97,32 +115,44 @@ package actor FunctionLogs {
             let start = data[data.startIndex.advanced(by: cut)...].firstIndex(of: 0x0A).map { $0 + 1 } ?? data.endIndex
             data = Data(data[start...])
         }
-        guard var entry = handles[key] ?? open(service: service, function: function) else { return }
-        if entry.size + data.count > maximumBytes {
-            try? entry.handle.close()
-            let url = file(service: service, function: function)
-            let rotated = url.appendingPathExtension("1")
-            try? FileManager.default.removeItem(at: rotated)
-            try? FileManager.default.moveItem(at: url, to: rotated)
+        do {
+            var entry = try handles[key] ?? open(service: service, function: function)
+            if entry.size + data.count > maximumBytes {
+                handles[key] = nil
+                try entry.handle.close()
+                let url = file(service: service, function: function)
+                let rotated = url.appendingPathExtension("1")
+                if FileManager.default.fileExists(atPath: rotated.path) {
+                    try FileManager.default.removeItem(at: rotated)
+                }
+                try FileManager.default.moveItem(at: url, to: rotated)
+                entry = try open(service: service, function: function)
+            }
+            try entry.handle.write(contentsOf: data)
+            entry.size += data.count
+            handles[key] = entry
+            if failing.remove(key) != nil { logger.info("function log writable again", metadata: ["log": "\(key)"]) }
+        } catch {
             handles[key] = nil
-            guard let fresh = open(service: service, function: function) else { return }
-            entry = fresh
+            writeFailures.increment()
+            if failing.insert(key).inserted {
+                logger.error(
+                    "cannot write a function's log: its output is lost until writes work again",
+                    metadata: ["log": "\(key)", "error": "\(error)"])
+            }
         }
-        try? entry.handle.write(contentsOf: data)
-        entry.size += data.count
-        handles[key] = entry
     }
 
-    private func open(service: String, function: String) -> (handle: FileHandle, size: Int)? {
+    private func open(service: String, function: String) throws -> (handle: FileHandle, size: Int) {
         let url = file(service: service, function: function)
-        try? FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: url.path) {
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw NimbusError(.internalServerError, "cannot create \(url.path)")
+            }
         }
-        guard let handle = FileHandle(forWritingAtPath: url.path) else { return nil }
-        let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
-        return (handle, size)
+        let handle = try FileHandle(forWritingTo: url)
+        return (handle, Int(clamping: try handle.seekToEnd()))
     }
 
     /// Lines newer than `since` (oldest first), at most `limit` of the newest.

@@ -32,7 +32,7 @@ extension Instance {
         reply.maxMemoryMB = memory
         let failed = reply.errorType != nil
         if isCustomRuntime {
-            await route(InstanceReply.invokeEndLine(requestId, failed: failed), requestId: requestId)
+            route(InstanceReply.invokeEndLine(requestId, failed: failed), requestId: requestId)
         } else if wantsTail, answered {
             await waitForEndLine(requestId)
         }

@@ -31,28 +31,58 @@ extension Instance {
         endWaiters.removeValue(forKey: requestId)?.resume()
     }
 
-    /// Attributes a line to a call: the one whose request id it mentions (in flight, or one of the last
-    /// to end: the pipe can deliver a line after its call answered, and the next call may be running by
-    /// then), or names in an `FC ... RequestId:` marker; else the only call in flight; else the call
-    /// that ended last.
-    func route(_ text: String, requestId explicit: String? = nil) async {
+    /// One chunk of the program's output: its lines, and what the log budget dropped, if it is time to say.
+    /// The drop note goes first: the lines it counts came before this batch's, and it reaches the
+    /// call's tail before the call's end line.
+    func take(_ batch: OutputIntake.Batch) {
+        if let dropped = batch.dropped { outputDropped(lines: dropped.lines, bytes: dropped.bytes) }
+        if !batch.lines.isEmpty { route(batch.lines) }
+    }
+
+    /// Nimbus's own line about lines it boundary-marks, with the call it belongs to.
+    func route(_ text: String, requestId: String) { route([text], requestId: requestId) }
+
+    /// Attributes each line to a call: the one whose request id it mentions (in flight, or one of the
+    /// last to end: the pipe can deliver a line after its call answered, and the next call may be
+    /// running by then), or names in an `FC ... RequestId:` marker; else the only call in flight; else
+    /// the call that ended last. One post to the function's log for the whole batch.
+    func route(_ texts: [String], requestId explicit: String? = nil) {
         let (lane, ended) = ledger.calls
-        let requestId =
-            explicit ?? active.keys.first(where: { Self.mentions(text, $0) })
-            ?? lane.first(where: { Self.mentions(text, $0) }) ?? ended.last(where: { Self.mentions(text, $0) })
-            ?? Self.markedRequestId(text)
-            ?? (active.count + lane.count == 1 ? active.keys.first ?? lane.first : nil)
-            ?? (active.isEmpty && lane.isEmpty ? ended.last : nil)
-        recentOutput.append(text)
-        if let requestId, active[requestId] != nil {
-            active[requestId]??.append(text)
-            if text.hasPrefix("FC Invoke End RequestId: \(requestId)") {
-                endWaiters.removeValue(forKey: requestId)?.resume()
+        let now = Date()
+        var lines: [LogLine] = []
+        lines.reserveCapacity(texts.count)
+        for text in texts {
+            let requestId =
+                explicit ?? active.keys.first(where: { Self.mentions(text, $0) })
+                ?? lane.first(where: { Self.mentions(text, $0) }) ?? ended.last(where: { Self.mentions(text, $0) })
+                ?? Self.markedRequestId(text)
+                ?? (active.count + lane.count == 1 ? active.keys.first ?? lane.first : nil)
+                ?? (active.isEmpty && lane.isEmpty ? ended.last : nil)
+            recentOutput.append(text)
+            if let requestId, active[requestId] != nil {
+                active[requestId]??.append(text)
+                if text.hasPrefix("FC Invoke End RequestId: \(requestId)") {
+                    endWaiters.removeValue(forKey: requestId)?.resume()
+                }
             }
+            lines.append(LogLine(time: now, requestId: requestId, instanceId: id, text: text))
         }
         // Through the same inbox as the warm lane's boundary lines, so a function's lines keep their order.
-        let line = LogLine(time: Date(), requestId: requestId, instanceId: id, text: text)
-        logs.post([line], service: contract.service.name, function: contract.function.name)
+        logs.post(lines, service: contract.service.name, function: contract.function.name)
+    }
+
+    /// The log budget dropped output: said in the function's own log, where its owner looks, and in
+    /// Nimbus's, and counted.
+    func outputDropped(lines: Int, bytes: Int) {
+        let limit = configuration.logRateLimitMB
+        let text =
+            "Nimbus: \(lines) lines (\(bytes) bytes) of output dropped: this instance went over its log limit of "
+            + "\(limit.formatted()) MB/s (NIMBUS_LOG_RATE_LIMIT)"
+        route([text])  // attributed as a line of the program's would be: to the call in flight
+        logs.countDropped(lines: lines)
+        logger.instanceEvent(
+            "instance output dropped", level: .warning, instanceId: id, contract: contract,
+            ["lines": "\(lines)", "bytes": "\(bytes)", "limit.mb.per.second": "\(limit)"])
     }
 
     /// Whether a line names a request id. Every output line is checked against each call in flight and

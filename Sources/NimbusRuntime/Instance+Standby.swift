@@ -31,8 +31,8 @@ extension Instance {
         do {
             process = try await InstanceProcess.launch(
                 initOptions: launch.initOptions, arguments: launch.command, environment: environment,
-                workingDirectory: slot.path, configuration: configuration,
-                onLine: { [weak self] line in await self?.route(line) },
+                workingDirectory: slot.path, configuration: configuration, budget: configuration.logBudget,
+                onOutput: { [weak self] batch in await self?.take(batch) },
                 onExit: { [weak self] status in await self?.processExited(status) })
         } catch {
             namespace?.release()

@@ -86,8 +86,8 @@ actor Instance {
             process = try await InstanceProcess.launch(
                 initOptions: initOptions, arguments: arguments,
                 environment: contract.environment(port: instancePort, codeDirectory: codePath, instanceId: id),
-                workingDirectory: codeDirectory.path, configuration: configuration,
-                onLine: { [weak self] line in await self?.route(line) },
+                workingDirectory: codeDirectory.path, configuration: configuration, budget: configuration.logBudget,
+                onOutput: { [weak self] batch in await self?.take(batch) },
                 onExit: { [weak self] status in await self?.processExited(status) })
             try await waitUntilListening()
             if configuration.sandbox != nil { openNetwork(port: instancePort) }
@@ -191,14 +191,14 @@ actor Instance {
             retryCount: call.retryCount)
         let request = InstanceRequest.call(call.kind, contractHeaders: headers, port: port)
         beginCall(call.requestId, wantsTail: call.wantsLogTail)
-        if isCustomRuntime { await route(InstanceReply.invokeStartLine(call.requestId), requestId: call.requestId) }
+        if isCustomRuntime { route(InstanceReply.invokeStartLine(call.requestId), requestId: call.requestId) }
         var reply = await exchange(
             request.head, body: request.body, requestId: call.requestId, timeout: contract.function.spec.timeout ?? 3,
             wantsTail: call.wantsLogTail, isHTTP: isHTTP)
         reply.coldStart = ledger.takeColdStart()
         ledger.callEnded(call.requestId, lane: false)
         if let cold = reply.coldStart {
-            await route("FC Cold Start RequestId: \(call.requestId) \(cold.header)", requestId: call.requestId)
+            route("FC Cold Start RequestId: \(call.requestId) \(cold.header)", requestId: call.requestId)
         }
         // FC runs preFreeze when the last call in flight finishes, before the instance would freeze.
         if active.isEmpty, !reply.instanceDied, let hook = contract.function.spec.instanceLifecycleConfig?.preFreeze {

@@ -9,7 +9,8 @@ import Subprocess
 #endif
 
 /// One instance's process tree: `nimbus-init` (whose standard input is Nimbus's lifeline) and the
-/// program it runs. Output lines (stdout and stderr merged) go to `onLine`; `onExit` runs once.
+/// program it runs. Its output (stdout and stderr merged) goes to `onOutput` as batches of whole lines
+/// within the log budget, one batch per chunk read; `onExit` runs once.
 final class InstanceProcess: Sendable {
     let pid: pid_t
     private let task: Task<Void, Never>
@@ -22,8 +23,8 @@ final class InstanceProcess: Sendable {
     /// Starts the process and returns once it is spawned.
     static func launch(
         initOptions: [String] = [], arguments: [String], environment: [String: String], workingDirectory: String,
-        configuration: RuntimeConfiguration,
-        onLine: @escaping @Sendable (String) async -> Void,
+        configuration: RuntimeConfiguration, budget: LogBudget?,
+        onOutput: @escaping @Sendable (OutputIntake.Batch) async -> Void,
         onExit: @escaping @Sendable (Int32?) async -> Void
     ) async throws(NimbusError) -> InstanceProcess {
         let (pidStream, pidContinuation) = AsyncStream<Result<pid_t, NimbusError>>.makeStream()
@@ -45,9 +46,13 @@ final class InstanceProcess: Sendable {
                     pidContinuation.finish()
                     // The lifeline: never written, closed only when Nimbus exits or this body ends.
                     _ = execution.standardInputWriter
-                    for try await line in execution.standardOutput.strings() {
-                        await onLine(line)
+                    var intake = OutputIntake(budget: budget)
+                    for try await chunk in execution.standardOutput {
+                        let batch = chunk.withUnsafeBytes { intake.take($0, at: .now) }
+                        if !batch.lines.isEmpty || batch.dropped != nil { await onOutput(batch) }
                     }
+                    let last = intake.finish(at: .now)
+                    if !last.lines.isEmpty || last.dropped != nil { await onOutput(last) }
                 }
                 if case .exited(let code) = result.terminationStatus { status = code }
                 if case .signaled(let signal) = result.terminationStatus { status = 128 + signal }
@@ -64,6 +69,19 @@ final class InstanceProcess: Sendable {
             }
         }
         throw NimbusError(.instanceExited, "the instance process did not start")
+    }
+
+    /// Every line, unlimited: for Nimbus's own helper processes.
+    static func launch(
+        initOptions: [String] = [], arguments: [String], environment: [String: String], workingDirectory: String,
+        configuration: RuntimeConfiguration,
+        onLine: @escaping @Sendable (String) async -> Void,
+        onExit: @escaping @Sendable (Int32?) async -> Void
+    ) async throws(NimbusError) -> InstanceProcess {
+        try await launch(
+            initOptions: initOptions, arguments: arguments, environment: environment,
+            workingDirectory: workingDirectory, configuration: configuration, budget: nil,
+            onOutput: { batch in for line in batch.lines { await onLine(line) } }, onExit: onExit)
     }
 
     /// SIGTERM: the program gets the grace period, then SIGKILL (done by nimbus-init).

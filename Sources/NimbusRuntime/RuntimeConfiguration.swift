@@ -1,4 +1,5 @@
 import Foundation
+import NimbusCore
 
 /// How the supervisor runs instances. Defaults suit one machine.
 package struct RuntimeConfiguration: Sendable {
@@ -30,6 +31,14 @@ package struct RuntimeConfiguration: Sendable {
     package var standbysPerRuntime: Int = 2
     /// Where standby instances' code slots are mounted (inside the data dir).
     package var slotsDirectory: URL?
+    /// MB per second of output one instance may log, with bursts of four seconds' worth; what goes
+    /// over is dropped, counted and said in the function's log. 0 keeps everything.
+    package var logRateLimitMB: Double = 16
+
+    /// Each instance's own budget; nil when unlimited.
+    package var logBudget: LogBudget? {
+        logRateLimitMB > 0 ? LogBudget(bytesPerSecond: logRateLimitMB * 1_048_576, burstSeconds: 4) : nil
+    }
 
     package init(
         initPath: String? = nil, pythonPath: String? = nil, nodePath: String? = nil

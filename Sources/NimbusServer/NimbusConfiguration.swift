@@ -24,6 +24,7 @@ import NimbusRuntime
 /// | `instance.standby` | `NIMBUS_INSTANCE_STANDBY` | `2` (per runtime; 0 disables) |
 /// | `instance.queue.timeout` | `NIMBUS_INSTANCE_QUEUE_TIMEOUT` | `30` (seconds a call waits, then 429) |
 /// | `instance.start.concurrency` | `NIMBUS_INSTANCE_START_CONCURRENCY` | the cores, at least 2 (instance processes starting at once) |
+/// | `log.rate.limit` | `NIMBUS_LOG_RATE_LIMIT` | `16` (MB/s of output per instance, bursts of 4 s; 0 is no limit) |
 /// | `sandbox` | `NIMBUS_SANDBOX` | `on` (`off` runs instances unsandboxed) |
 /// | `bwrap` | `NIMBUS_BWRAP` | `/usr/bin/bwrap` |
 /// | `python` | `NIMBUS_PYTHON` | `/usr/bin/python3` |
@@ -88,6 +89,7 @@ package struct NimbusConfiguration: Sendable {
         runtime.standbysPerRuntime = config.int(forKey: "instance.standby", default: runtime.standbysPerRuntime)
         runtime.queueTimeout = config.double(forKey: "instance.queue.timeout", default: runtime.queueTimeout)
         runtime.spawnConcurrency = config.int(forKey: "instance.start.concurrency", default: runtime.spawnConcurrency)
+        runtime.logRateLimitMB = max(0, config.double(forKey: "log.rate.limit", default: runtime.logRateLimitMB))
         runtime.pythonPath = config.string(forKey: "python", default: runtime.pythonPath)
         runtime.nodePath = config.string(forKey: "node", default: runtime.nodePath)
         metering = config.string(forKey: "metering", default: "on").lowercased() != "off"

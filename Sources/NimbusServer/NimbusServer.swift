@@ -42,11 +42,12 @@ package enum NimbusServer {
             certificates: configuration.httpsPort == nil ? nil : PEMCertificateChecker())
         let links = CodeLinkSigner(secret: loaded.credentials.accessKeySecret) { code.zipURL(digest: $0).path }
         runtime.slotsDirectory = dataDirectory.appendingPathComponent("slots", isDirectory: true)
-        let supervisor = Supervisor(
-            configuration: runtime,
-            logs: FunctionLogs(root: dataDirectory.appendingPathComponent("logs", isDirectory: true)), logger: logger)
         // One registry per server (not swift-metrics' global bootstrap), so servers in one test process stay apart.
         let registry = PrometheusCollectorRegistry()
+        let logs = FunctionLogs(
+            root: dataDirectory.appendingPathComponent("logs", isDirectory: true),
+            metrics: PrometheusMetricsFactory(registry: registry), logger: logger)
+        let supervisor = Supervisor(configuration: runtime, logs: logs, logger: logger)
         let recorder = InvocationRecorder(
             store: database, prices: configuration.prices, metrics: PrometheusMetricsFactory(registry: registry),
             logger: logger)
