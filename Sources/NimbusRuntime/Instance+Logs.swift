@@ -97,7 +97,10 @@ extension Instance {
                 let lastStart = line.count - id.count
                 var start = 0
                 while start <= lastStart {
-                    guard let hit = line[start...lastStart].firstIndex(of: first) else { return false }
+                    guard let found = memchr(line.baseAddress! + start, Int32(first), lastStart - start + 1) else {
+                        return false
+                    }
+                    let hit = UnsafeRawPointer(line.baseAddress!).distance(to: UnsafeRawPointer(found))
                     if memcmp(line.baseAddress! + hit, id.baseAddress!, id.count) == 0 { return true }
                     start = hit + 1
                 }

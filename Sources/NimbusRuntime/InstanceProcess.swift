@@ -50,6 +50,7 @@ final class InstanceProcess: Sendable {
                     for try await chunk in execution.standardOutput {
                         let batch = chunk.withUnsafeBytes { intake.take($0, at: .now) }
                         if !batch.lines.isEmpty || batch.dropped != nil { await onOutput(batch) }
+                        if batch.pause > .zero { try await Task.sleep(for: batch.pause) }
                     }
                     let last = intake.finish(at: .now)
                     if !last.lines.isEmpty || last.dropped != nil { await onOutput(last) }

@@ -58,6 +58,21 @@ import Testing
         #expect(lines.joined() == long + "after")
     }
 
+    @Test func theLimitCutsTheSameWhereverTheChunksEnd() {
+        let text = "abcd\nabcdefghij\r\nxy\rabcdefgh"
+        let expected = ["abcd", "abcd", "efgh", "ij", "xy", "abcd", "efgh"]
+        #expect(Self.lines([text], maximumLineBytes: 4) == expected)
+        for cut in 0...text.utf8.count {
+            for second in cut...text.utf8.count {
+                let bytes = Array(text.utf8)
+                let chunks = [bytes[..<cut], bytes[cut..<second], bytes[second...]].map {
+                    String(decoding: $0, as: UTF8.self)
+                }
+                #expect(Self.lines(chunks, maximumLineBytes: 4) == expected, "cut at \(cut) and \(second)")
+            }
+        }
+    }
+
     @Test func theBudgetKeepsABurstThenTheRate() {
         let start = ContinuousClock.now
         var budget = LogBudget(bytesPerSecond: 1000, burstSeconds: 2)
@@ -114,6 +129,24 @@ import Testing
         // A program that prints the prefix on long lines does not get past the budget with it.
         let fake = take("FC Invoke End RequestId: " + String(repeating: "y", count: 300) + "\n")
         #expect(fake.lines.isEmpty)
+    }
+
+    @Test func aFloodIsReadNoFasterThanItsPace() {
+        let start = ContinuousClock.now
+        // Budget 1,000 B/s: reads paced at 16,000 B/s, one second of them ahead.
+        var intake = OutputIntake(budget: LogBudget(bytesPerSecond: 1000, burstSeconds: 1))
+        func take(_ bytes: Int, at instant: ContinuousClock.Instant) -> Duration {
+            let text = String(repeating: String(repeating: "p", count: 99) + "\n", count: bytes / 100)
+            return Array(text.utf8).withUnsafeBytes { intake.take($0, at: instant) }.pause
+        }
+        #expect(take(16_000, at: start) == .zero)
+        #expect(take(1_000, at: start) == .milliseconds(62.5))  // 1,000 bytes of debt at 16,000 B/s
+        // Repaid; a small debt waits for the next chunk rather than a timer of its own.
+        #expect(take(100, at: start + .milliseconds(62.5)) == .zero)
+        #expect(take(900, at: start + .milliseconds(62.5)) == .milliseconds(62.5))
+        var unpaced = OutputIntake(budget: nil)
+        let flood = Array(String(repeating: "u", count: 1 << 20).utf8)
+        #expect(flood.withUnsafeBytes { unpaced.take($0, at: start) }.pause == .zero)
     }
 
     @Test func withoutABudgetEverythingIsKept() {

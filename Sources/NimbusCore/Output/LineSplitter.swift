@@ -1,3 +1,5 @@
+import Foundation
+
 /// Cuts a program's output into lines as it arrives, in chunks that end anywhere.
 ///
 /// A line ends at `\n`, `\r\n` or a lone `\r` (progress bars), as the runtimes' own log services
@@ -17,37 +19,44 @@ package struct LineSplitter: Sendable {
 
     /// Calls `body` with each line that `chunk` completes, without its line break.
     package mutating func split(_ chunk: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var start = 0
-        var index = 0
+        guard let base = chunk.baseAddress, !chunk.isEmpty else { return }
         let count = chunk.count
-        if afterCarriageReturn, count > 0 {
+        var start = 0
+        if afterCarriageReturn {
             afterCarriageReturn = false
-            if chunk[0] == 0x0A {
-                start = 1
-                index = 1
-            }
+            if chunk[0] == 0x0A { start = 1 }
         }
-        while index < count {
-            let byte = chunk[index]
-            if byte == 0x0A || byte == 0x0D {
-                emit(UnsafeRawBufferPointer(rebasing: chunk[start..<index]), body)
-                if byte == 0x0D {
-                    if index + 1 < count {
-                        if chunk[index + 1] == 0x0A { index += 1 }
-                    } else {
-                        afterCarriageReturn = true
-                    }
-                }
-                index += 1
-                start = index
-            } else if index - start + partial.count >= maximumLineBytes {
-                emit(UnsafeRawBufferPointer(rebasing: chunk[start..<index]), body)
-                start = index
-            } else {
-                index += 1
+        // memchr scans a word or a vector at a time: a flood of output is read at memory speed.
+        var newline = Self.find(0x0A, in: base, from: start, count: count)
+        var carriageReturn = Self.find(0x0D, in: base, from: start, count: count)
+        while start < count {
+            let end = min(newline, carriageReturn)
+            let limit = start + (maximumLineBytes - partial.count)
+            if end > limit {
+                emit(UnsafeRawBufferPointer(rebasing: chunk[start..<min(limit, count)]), body)
+                start = min(limit, count)
+                continue
             }
+            if end == count { break }
+            emit(UnsafeRawBufferPointer(rebasing: chunk[start..<end]), body)
+            start = end + 1
+            if end == carriageReturn {
+                if start == count {
+                    afterCarriageReturn = true
+                } else if chunk[start] == 0x0A {
+                    start += 1
+                }
+            }
+            if newline < start { newline = Self.find(0x0A, in: base, from: start, count: count) }
+            if carriageReturn < start { carriageReturn = Self.find(0x0D, in: base, from: start, count: count) }
         }
         if start < count { partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start..<count])) }
+    }
+
+    /// The index of the first `byte` at or after `from`, or `count` if there is none.
+    private static func find(_ byte: UInt8, in base: UnsafeRawPointer, from: Int, count: Int) -> Int {
+        guard from < count, let found = memchr(base + from, Int32(byte), count - from) else { return count }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     /// The last line, if the output ended without a line break.

@@ -20,12 +20,7 @@ package struct LogBudget: Sendable {
     /// that must be kept (`always`) is kept and still paid for: the bucket may go into debt, down to
     /// one burst.
     package mutating func admit(_ bytes: Int, at now: ContinuousClock.Instant, always: Bool = false) -> Bool {
-        if let refilled {
-            let elapsed = now - refilled
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            tokens = min(burstBytes, tokens + max(0, seconds) * bytesPerSecond)
-        }
-        refilled = now
+        refill(at: now)
         let cost = Double(bytes + 1)  // the line break counts: empty lines are not free
         if always {
             tokens = max(-burstBytes, tokens - cost)
@@ -38,6 +33,23 @@ package struct LogBudget: Sendable {
         }
         tokens -= cost
         return true
+    }
+
+    /// Pays for `bytes` whatever the balance (down to a burst of debt) and returns how long until
+    /// the bucket is out of debt: how long a reader pacing itself by this budget should wait.
+    package mutating func spend(_ bytes: Int, at now: ContinuousClock.Instant) -> Duration {
+        refill(at: now)
+        tokens = max(-burstBytes, tokens - Double(bytes))
+        return tokens >= 0 ? .zero : .seconds(-tokens / bytesPerSecond)
+    }
+
+    private mutating func refill(at now: ContinuousClock.Instant) {
+        if let refilled {
+            let elapsed = now - refilled
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            tokens = min(burstBytes, tokens + max(0, seconds) * bytesPerSecond)
+        }
+        refilled = now
     }
 
     /// The lines and bytes dropped since the last call, and resets them; nil when none were.

@@ -5,9 +5,17 @@
 /// once per `reportInterval` while the flood lasts, with a call's end line (so each call's drops are
 /// said by the time it ends), and at the end of the output. The runtimes' boundary lines
 /// (`FC Invoke Start/End RequestId: ...`) are always kept: calls' logs and tails are cut by them.
+///
+/// Dropping is cheap but not free: reading a pipe costs a copy per byte. So the intake also paces
+/// its reads at `drainFactor` times the budget (256 MB/s at the default 16 MB/s): past a second of
+/// that, a flood waits on its own full pipe instead of taking a core of Nimbus's.
 package struct OutputIntake: Sendable {
     private var splitter: LineSplitter
     private var budget: LogBudget?
+    private var pace: LogBudget?
+    package static let drainFactor = 16.0
+    /// Shorter pauses are not worth a timer: the debt they would repay is carried to the next chunk.
+    package static let shortestPause = Duration.milliseconds(10)
     private var lastReport: ContinuousClock.Instant?
     package let reportInterval: Duration
 
@@ -15,12 +23,15 @@ package struct OutputIntake: Sendable {
         package var lines: [String] = []
         /// Lines and bytes dropped since the last report, when it is time to say so.
         package var dropped: (lines: Int, bytes: Int)?
+        /// How long to wait before reading on: the output came faster than the pace.
+        package var pause: Duration = .zero
     }
 
     /// `budget` nil keeps everything.
     package init(budget: LogBudget?, maximumLineBytes: Int = 128 * 1024, reportInterval: Duration = .seconds(1)) {
         self.splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
         self.budget = budget
+        self.pace = budget.map { LogBudget(bytesPerSecond: $0.bytesPerSecond * Self.drainFactor, burstSeconds: 1) }
         self.reportInterval = reportInterval
     }
 
@@ -36,6 +47,7 @@ package struct OutputIntake: Sendable {
             batch.dropped = budget?.takeDropped()
         }
         self.budget = budget
+        if let wait = pace?.spend(chunk.count, at: now), wait >= Self.shortestPause { batch.pause = wait }
         return batch
     }
 
