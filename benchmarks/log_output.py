@@ -142,11 +142,16 @@ def measure(binary, workdir, flood_seconds):
                                    codeZipFile=package(workdir, name, source))
             client.invoke_function('bench', name, payload=b'1 10' if name == 'writer' else b'0')
         for count, size in CASES:
-            cpu = cpu_seconds([pid])
-            response = client.invoke_function('bench', 'writer', payload=('%d %d' % (count, size)).encode())
-            cpu = cpu_seconds([pid]) - cpu
-            kept = logged(data_dir, 'writer', response.headers['x-fc-request-id'], count)
-            result[(count, size)] = {'seconds': float(response.data), 'cpu': cpu, 'kept': kept}
+            # Three calls back to back: the first also meets the standbys refilling after the deploys.
+            calls = []
+            for _ in range(3):
+                cpu = cpu_seconds([pid])
+                response = client.invoke_function('bench', 'writer', payload=('%d %d' % (count, size)).encode())
+                calls.append((float(response.data), cpu_seconds([pid]) - cpu, response.headers['x-fc-request-id']))
+            # The last call's: the earlier ones' may be rotated out of the two 8 MB files by now.
+            kept = logged(data_dir, 'writer', calls[-1][2], count)
+            seconds, cpu, _ = sorted(calls)[1]
+            result[(count, size)] = {'seconds': seconds, 'cpu': cpu, 'kept': kept, 'first': calls[0][0]}
 
         alone = quiet_latencies(endpoint, client, 3)
         done = {}
@@ -187,11 +192,12 @@ def main():
         print('| %d lines of %d B: bare python -u to a pipe | %s |' % (
             count, size, ' | '.join('%.3f s (%.0f MB/s)' % (base[(count, size)], mb / base[(count, size)])
                                     for _ in runs)))
-        print('| on Nimbus: handler writing, lines logged with its id, Nimbus CPU | %s |' % ' | '.join(
-            '%.3f s (%.1f MB/s, %.1fx bare), %d/%d, %.2f s' % (
-                r[(count, size)]['seconds'], mb / r[(count, size)]['seconds'],
-                r[(count, size)]['seconds'] / base[(count, size)], r[(count, size)]['kept'], count,
-                r[(count, size)]['cpu']) for _, r in runs))
+        print('| on Nimbus, median of 3 calls back to back: handler writing, lines of the last logged with its id,'
+              ' Nimbus CPU; the first call | %s |' % ' | '.join(
+                  '%.3f s (%.1f MB/s, %.1fx bare), %d/%d, %.2f s; %.3f s' % (
+                      r[(count, size)]['seconds'], mb / r[(count, size)]['seconds'],
+                      r[(count, size)]['seconds'] / base[(count, size)], r[(count, size)]['kept'], count,
+                      r[(count, size)]['cpu'], r[(count, size)]['first']) for _, r in runs))
     print('| flood of 1 KB lines: MB written in its seconds, Nimbus share of a core | %s |' % ' | '.join(
         '%.0f MB in %.1f s (%.0f MB/s), %.0f%%' % (r['flood']['mb'], r['flood']['seconds'],
                                                  r['flood']['mb'] / r['flood']['seconds'],
