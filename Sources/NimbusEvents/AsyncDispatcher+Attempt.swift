@@ -15,6 +15,7 @@ extension AsyncDispatcher {
             transition = expired
         } else {
             let runner = runner
+            // Its own task so that stopping the event (attempts) cancels the attempt, not the dispatcher.
             let attempt = Task { await runner.attempt(event) }
             attempts.withLock { $0[event.key] = attempt }
             var result = await withTaskCancellationHandler {

@@ -116,6 +116,7 @@ package struct FunctionRunner: Sendable {
     /// Resolves a function's LATEST in the background after it was deployed or its triggers changed:
     /// its first call (and the warm lane) then finds it cached instead of reading the store.
     package func prepare(service: String, function: String) {
+        // A warm-up only: if it fails, the first call resolves again and reports the error itself.
         Task { _ = try? await resolve(service: service, qualifier: "LATEST", function: function) }
     }
 

@@ -93,6 +93,7 @@ package actor FunctionLogs {
             return inbox.scheduled ? nil : flushInterval
         }
         guard let wait else { return }
+        // One flush per interval, scheduled by the first line of it: writers never wait for the disk.
         Task { [weak self] in
             if wait > .zero { try? await Task.sleep(for: wait) }
             await self?.flush()

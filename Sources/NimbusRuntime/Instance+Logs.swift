@@ -19,6 +19,7 @@ extension Instance {
     func waitForEndLine(_ requestId: String) async {
         guard active[requestId] != nil, !(active[requestId]??.lines.last?.hasPrefix("FC Invoke End") ?? false)
         else { return }
+        // Unstructured: the bound must fire while this call is suspended below; cancelled when the line comes.
         let timer = Task { [weak self] in
             try? await Task.sleep(for: .milliseconds(200))
             await self?.releaseEndWaiter(requestId)

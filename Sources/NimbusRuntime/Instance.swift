@@ -202,6 +202,7 @@ actor Instance {
         }
         // FC runs preFreeze when the last call in flight finishes, before the instance would freeze.
         if active.isEmpty, !reply.instanceDied, let hook = contract.function.spec.instanceLifecycleConfig?.preFreeze {
+            // After the reply: the caller does not wait for the hook, as in FC.
             Task { await self.runHook(hook, path: "/pre-freeze") }
         }
         return reply

@@ -33,6 +33,8 @@ final class InstanceProcess: Sendable {
         let environmentKeys = Dictionary(
             uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
         let graceMs = String(Int(configuration.stopGrace * 1000))
+        // The process's own task: it lives as long as the program, past the call that started it, and
+        // ends with its exit (onExit); the instance holds it.
         let task = Task {
             var status: Int32?
             do {

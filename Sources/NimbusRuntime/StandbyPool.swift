@@ -48,6 +48,7 @@ actor StandbyPool {
     /// moment later, so its spawn (tens of ms of CPU) does not compete with the cold call it serves.
     func take(_ runtime: Runtime) -> Instance? {
         defer {
+            // Later, and not awaited: see above.
             Task {
                 try? await Task.sleep(for: Self.refillDelay)
                 self.fill()
@@ -67,6 +68,7 @@ actor StandbyPool {
                 starting[runtime, default: 0] += 1
                 counter += 1
                 let id = "standby-\(counter)-\(UUID().uuidString.prefix(6).lowercased())"
+                // Standbys start side by side, each a process start of tens of ms.
                 Task { await self.startOne(runtime, fcName: fcName, id: id) }
             }
         }

@@ -28,6 +28,7 @@ extension Supervisor {
                         return entry.instances.removeValue(forKey: id)
                     }
                     guard let instance = removed ?? nil else { continue }
+                    // A stop waits out its grace period; the pool goes on deciding meanwhile.
                     Task { await instance.stop(reason: reason) }
                 }
                 startWhereNeeded()
@@ -41,6 +42,7 @@ extension Supervisor {
         let onExit: @Sendable (String) async -> Void = { [weak self] _ in await self?.instanceExited(id, key: key) }
         let requestId = RequestID.make()
         let reason = coldStartReason(key)
+        // A start takes tens of ms; the actor serves other calls meanwhile and hears of it when it is done.
         Task {
             do {
                 // A standby (interpreter already running) when one fits; else a process of its own.
@@ -98,6 +100,7 @@ extension Supervisor {
             await withCheckedContinuation { spawnTurns[ticket] = $0 }
         }
         spawnHolders.insert(ticket)
+        // The bound on one spawn's turn: a start that hangs cannot hold the gate.
         Task {
             try? await Task.sleep(for: Self.spawnTurnLimit)
             self.spawnEnded(ticket)

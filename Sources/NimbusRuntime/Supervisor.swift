@@ -96,6 +96,7 @@ package actor Supervisor: Service {
                     if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
                 }
             } onCancel: {
+                // A cancellation handler is synchronous: the actor is reached from a task.
                 Task { await self.abandon(callID, key: key) }
             }
         } catch let failure as InstanceStartFailure {
@@ -132,6 +133,7 @@ package actor Supervisor: Service {
 
     private func scheduleQueueTimeout(_ call: InstancePool.CallID, key: PoolKey) {
         let wait = configuration.queueTimeout
+        // One sleeper per queued call, cancelled as soon as the call leaves the queue (queueTimers).
         queueTimers[call] = Task {
             do {
                 try await Task.sleep(for: .seconds(wait))

@@ -118,10 +118,13 @@ extension Supervisor {
     /// instance's bookkeeping (pool, replacements) goes through the actor.
     nonisolated func release(_ lease: WarmLease, died: Bool) {
         guard !died else {
+            // From an event loop, which must not wait for the actor.
             Task { await self.callEnded(on: lease.slot, key: lease.key, died: true) }
             return
         }
         let actions = pools.update(lease.key) { $0.pool.finished(on: lease.slot, now: Date()) } ?? []
+        // From an event loop, which must not wait for the actor. Not yet ordered with actions decided
+        // after these (issue 17, item 4: one owner carrying out the pool's actions in order).
         if !actions.isEmpty { Task { await self.perform(actions, key: lease.key, requestId: nil) } }
     }
 

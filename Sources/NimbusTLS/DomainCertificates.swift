@@ -29,6 +29,7 @@ package struct DomainCertificates: Sendable {
                 promise.succeed(.noChanges)
                 return
             }
+            // NIOSSL's callback is synchronous and the lookup reads the store: answered through the promise.
             Task {
                 var override = NIOSSLContextConfigurationOverride()
                 if let config = await lookup(name), let (chain, key) = try? PEMCertificateChecker.load(config) {

@@ -20,6 +20,7 @@ package final class WakeSignal: Sendable {
 
     /// Returns at the next signal or after `seconds`, whichever comes first.
     package func wait(upTo seconds: Double) async {
+        // The timeout runs beside the wait, which a signal may end first.
         let timer = Task {
             // Only a sleep that ran its course wakes the waiter; a cancelled one must not leave a signal behind.
             guard (try? await Task.sleep(for: .seconds(seconds))) != nil else { return }

@@ -40,6 +40,7 @@ package actor NetworkNamespaces {
     private func scheduleRefill() {
         guard !stopped, ready.count + making < ahead else { return }
         making += 1
+        // In the background: a refill must not hold up the instance that took a namespace.
         Task {
             do {
                 try await Task.sleep(for: Self.refillDelay)
@@ -128,6 +129,7 @@ final class HeldNamespace: Sendable {
                     logger.warning("a network namespace holder exited with status \(status ?? -1)")
                 }
             })
+        // The bound on a holder's start, cancelled once it reports ready.
         let timer = Task {
             do {
                 try await Task.sleep(for: startTimeout)
