@@ -1,4 +1,5 @@
-"""Live tests of the Node.js runtime shim (Sources/NimbusRuntime/Resources/nodejs/bootstrap.js).
+"""Live tests of the Node.js runtime shim (Sources/NimbusRuntime/Resources/nodejs: the entry point
+bootstrap.js and the package nimbus_fc/ beside it).
 
 Each runtime is a real `node bootstrap.js` subprocess serving 127.0.0.1:<free port> with the fixture
 code of tests/runtimes/fixtures/nodejs copied to a temp directory; the tests speak the instance
@@ -332,6 +333,7 @@ def test_throw_is_unhandled_invocation_error(rt, handler, error_type, message):
     assert err['stackTrace'][0] == '{0}: {1}'.format(error_type, message)
     assert any('index.js' in line for line in err['stackTrace'])
     assert all(line == line.strip() for line in err['stackTrace'])
+    assert not any('bootstrap.js' in line or 'nimbus_fc' in line for line in err['stackTrace'])  # runtime frames
     rt.wait_for_line(lambda line: line == 'FC Invoke End RequestId: {0}, Error: Unhandled function error'.format(rid))
     # the error JSON is also logged, attributed to the request
     rt.wait_for_line(lambda line: line.endswith(' {0} [error] {1}'.format(rid, body.decode('utf-8'))))
@@ -386,6 +388,17 @@ def test_context_fields(rt, code_dir):
     assert ctx['env'] == {'FC_SERVER_PORT': None, 'FC_SERVER_LOG_LEVEL': None, 'FC_INSTANCE_CONCURRENCY': None,
                           'FC_FUNC_CODE_PATH': str(code_dir), 'USER_VAR': 'user-value'}
     assert ctx['cwd'] == str(code_dir)
+
+
+def test_user_code_sees_only_the_entry_point_of_the_shim(rt):
+    """The shim's modules (nimbus_fc/) are out of require.cache and require.main.children, also
+    those loaded at the first call of their kind; user modules are loaded by bootstrap.js, whose
+    exports are empty."""
+    assert http_call(rt, 'index.httpEcho', 'POST', '/v', '/v', body=b'v')[::2] == (200, b'v')
+    status, _, body = invoke(rt, 'index.shimVisibility')
+    assert status == 200
+    assert json.loads(body) == {'cached': [str(BOOTSTRAP)], 'mainChildren': [], 'parentIsMain': True,
+                                'mainExports': []}
 
 
 # ---- initializer and hooks --------------------------------------------------------------------
