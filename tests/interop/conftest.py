@@ -1,19 +1,15 @@
 """Starts the real `nimbus` server once per session and hands out SDK clients talking to it."""
 
 import os
-import signal
-import socket
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import fc2
 import pytest
-import requests
 
 from interop_util import (ACCESS_KEY_ID, ACCESS_KEY_SECRET, ACCOUNT_ID, HANDLER_SRC, SECURITY_TOKEN,
                           start_server, unique, write_zip)
+from nimbus_serve import NimbusServe, NimbusServeError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HEALTH_TIMEOUT_S = 60
@@ -27,12 +23,6 @@ for _var in ('NO_PROXY', 'no_proxy'):
     os.environ[_var] = ','.join(filter(None, [os.environ.get(_var), '127.0.0.1', 'localhost']))
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _nimbus_binary():
     raw = Path(os.environ.get('NIMBUS_BIN', '.build/debug/nimbus'))
     if not raw.is_absolute():
@@ -42,26 +32,6 @@ def _nimbus_binary():
         pytest.fail('nimbus executable not found at {0} (build it, or set NIMBUS_BIN)'.format(path),
                     pytrace=False)
     return path
-
-
-class NimbusServer(object):
-    def __init__(self, proc, port, base_dir, data_dir, stderr_path):
-        self.proc = proc
-        self.port = port
-        self.endpoint = 'http://127.0.0.1:{0}'.format(port)
-        self.base_dir = base_dir
-        self.data_dir = data_dir
-        self.stderr_path = stderr_path
-
-    def stderr_tail(self, limit=8000):
-        try:
-            text = self.stderr_path.read_text(errors='replace')
-        except OSError:
-            return '<no stderr captured>'
-        return text[-limit:]
-
-    def is_running(self):
-        return self.proc.poll() is None
 
 
 # The session's server, so a failing test's report can carry what Nimbus logged meanwhile.
@@ -82,9 +52,7 @@ def nimbus_server(tmp_path_factory):
     base_dir = tmp_path_factory.mktemp('nimbus')
     data_dir = base_dir / 'data'
     data_dir.mkdir()
-    port = _free_port()
-    env = dict(os.environ,
-               NIMBUS_ACCOUNT_ID=ACCOUNT_ID,
+    env = dict(NIMBUS_ACCOUNT_ID=ACCOUNT_ID,
                NIMBUS_ACCESS_KEY_ID=ACCESS_KEY_ID,
                NIMBUS_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
                NIMBUS_SECURITY_TOKEN=SECURITY_TOKEN,
@@ -92,45 +60,24 @@ def nimbus_server(tmp_path_factory):
                NIMBUS_INSTANCE_MAX='400', NIMBUS_INSTANCE_IDLE_TIMEOUT='60',
                # Async retries back off from 0.2 s instead of FC's 1 s, so retry tests stay short.
                NIMBUS_ASYNC_RETRY_BASE='0.2')
-    stdout_path = base_dir / 'server.stdout.log'
-    stderr_path = base_dir / 'server.stderr.log'
-    with open(str(stdout_path), 'wb') as out, open(str(stderr_path), 'wb') as err:
-        proc = subprocess.Popen(
-            [str(binary), 'serve', '--host', '127.0.0.1', '--port', str(port), '--data-dir', str(data_dir)],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=str(base_dir))
-    server = NimbusServer(proc, port, base_dir, data_dir, stderr_path)
+    server = NimbusServe(binary, data_dir, env=env, stdout_path=base_dir / 'server.stdout.log',
+                         stderr_path=base_dir / 'server.stderr.log', cwd=base_dir)
+    server.base_dir = base_dir
     _SESSION_SERVERS.append(server)
-
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while True:
-        if proc.poll() is not None:
-            pytest.fail('nimbus exited with code {0} before answering /health; stderr:\n{1}'.format(
-                proc.returncode, server.stderr_tail()), pytrace=False)
-        try:
-            if requests.get(server.endpoint + '/health', timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait(timeout=10)
-            pytest.fail('nimbus did not answer GET /health with 200 within {0} s; stderr:\n{1}'.format(
-                HEALTH_TIMEOUT_S, server.stderr_tail()), pytrace=False)
-        time.sleep(0.2)
+    try:
+        server.start(health_timeout=HEALTH_TIMEOUT_S)
+    except NimbusServeError as error:
+        pytest.fail(str(error), pytrace=False)
 
     yield server
 
-    if proc.poll() is not None:
+    if not server.running():
         pytest.fail('nimbus died during the session with code {0}; stderr:\n{1}'.format(
-            proc.returncode, server.stderr_tail()), pytrace=False)
-    proc.send_signal(signal.SIGTERM)
+            server.proc.returncode, server.stderr_tail()), pytrace=False)
     try:
-        code = proc.wait(timeout=SHUTDOWN_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-        pytest.fail('nimbus did not exit within {0} s of SIGTERM; stderr:\n{1}'.format(
-            SHUTDOWN_TIMEOUT_S, server.stderr_tail()), pytrace=False)
+        code = server.stop(timeout=SHUTDOWN_TIMEOUT_S)
+    except NimbusServeError as error:
+        pytest.fail(str(error), pytrace=False)
     assert code == 0, 'nimbus exited with code {0} after SIGTERM (expected a clean exit); stderr:\n{1}'.format(
         code, server.stderr_tail())
 
@@ -194,7 +141,7 @@ def function(client, service, make_zip):
 def assert_alive(nimbus_server, client):
     """Call after abusive requests: the process is still up and a normal SDK call still works."""
     def _check():
-        assert nimbus_server.is_running(), 'nimbus died; stderr:\n' + nimbus_server.stderr_tail()
+        assert nimbus_server.running(), 'nimbus died; stderr:\n' + nimbus_server.stderr_tail()
         assert isinstance(client.list_services(limit=1).data.get('services'), list)
     return _check
 

@@ -6,8 +6,8 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
+import sys
 import time
 import uuid
 import zipfile
@@ -16,6 +16,9 @@ import fc2
 import pytest
 import requests
 from fc2.auth import Auth
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from nimbus_serve import NimbusServe  # noqa: E402  (tests/, shared with the benchmarks)
 
 API = '/2016-08-15'
 ACCOUNT_ID = '1234567890'
@@ -195,21 +198,9 @@ def find_named(path, filename, max_entries=200000):
 def start_server(data_dir, binary=None, **env):
     """Starts another `nimbus serve` on a free loopback port with keys AK/SK and the given NIMBUS_*
     settings; returns (process, endpoint) once /health answers. The caller stops it."""
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    environment = dict(os.environ, NIMBUS_ACCESS_KEY_ID='AK', NIMBUS_ACCESS_KEY_SECRET='SK', **env)
-    proc = subprocess.Popen([binary or os.environ['NIMBUS_BIN'], 'serve', '--port', str(port), '--data-dir',
-                             str(data_dir)], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = 'http://127.0.0.1:%d' % port
-    for _ in range(300):
-        try:
-            if requests.get(endpoint + '/health', timeout=1).ok:
-                return proc, endpoint
-        except requests.RequestException:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError('nimbus did not answer /health within 30 s')
+    env = dict({'NIMBUS_ACCESS_KEY_ID': 'AK', 'NIMBUS_ACCESS_KEY_SECRET': 'SK'}, **env)
+    server = NimbusServe(binary or os.environ['NIMBUS_BIN'], data_dir, env=env).start()
+    return server.proc, server.endpoint
 
 
 

@@ -33,6 +33,7 @@ from fc2.auth import Auth
 from requests.structures import CaseInsensitiveDict
 
 from interop_util import ACCOUNT_ID, API, HANDLER_SRC, REGION, ROLE, check_error_response, unique, write_zip
+from nimbus_serve import NimbusServe
 
 KEY_ID, SECRET = 'AK', 'SK'
 REQUEST_TIMEOUT_S = 10
@@ -411,22 +412,12 @@ class Server(object):
         data_dir = self.base_dir / 'data{0}'.format(self.starts)
         data_dir.mkdir(parents=True)
         self.stderr_path = self.base_dir / 'server{0}.stderr.log'.format(self.starts)
-        with socket.socket() as s:
-            s.bind(('127.0.0.1', 0))
-            self.port = s.getsockname()[1]
-        env = dict(os.environ, NIMBUS_ACCOUNT_ID=ACCOUNT_ID, NIMBUS_ACCESS_KEY_ID=KEY_ID,
-                   NIMBUS_ACCESS_KEY_SECRET=SECRET, NIMBUS_INSTANCE_MAX='64', NIMBUS_INSTANCE_IDLE_TIMEOUT='30',
-                   NIMBUS_ASYNC_RETRY_BASE='0.2', SWIFT_BACKTRACE='enable=yes,interactive=no,color=no')
-        env.pop('NIMBUS_SECURITY_TOKEN', None)
-        with open(str(self.stderr_path), 'wb') as err:
-            self.proc = subprocess.Popen(
-                [self.binary, 'serve', '--host', '127.0.0.1', '--port', str(self.port), '--data-dir', str(data_dir)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=str(self.base_dir))
-        deadline = time.monotonic() + 60
-        while not self.healthy():
-            assert self.running(), 'nimbus exited before answering /health:\n' + self.stderr_tail()
-            assert time.monotonic() < deadline, 'nimbus did not answer /health within 60 s'
-            time.sleep(0.1)
+        env = dict(NIMBUS_ACCOUNT_ID=ACCOUNT_ID, NIMBUS_ACCESS_KEY_ID=KEY_ID, NIMBUS_ACCESS_KEY_SECRET=SECRET,
+                   NIMBUS_INSTANCE_MAX='64', NIMBUS_INSTANCE_IDLE_TIMEOUT='30', NIMBUS_ASYNC_RETRY_BASE='0.2',
+                   SWIFT_BACKTRACE='enable=yes,interactive=no,color=no', NIMBUS_SECURITY_TOKEN=None)
+        self.server = NimbusServe(self.binary, data_dir, env=env, stderr_path=self.stderr_path,
+                                  cwd=self.base_dir).start()
+        self.proc, self.port = self.server.proc, self.server.port
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
