@@ -79,14 +79,19 @@ actor StandbyPool {
             id: id, contract: .standby(runtime: fcName, region: ""), codeDirectory: slots,
             configuration: configuration, client: client, logs: logs, logger: logger,
             onExit: { [weak self] exited in await self?.forget(exited) })
+        var slot: SlotMount?
         do {
-            let slot = try SlotMount.make(root: slots, id: id)
-            try await instance.startStandby(slot: slot, sandbox: sandbox)
+            let made = try SlotMount.make(root: slots, id: id)
+            slot = made
+            try await instance.startStandby(slot: made, sandbox: sandbox)
             starting[runtime, default: 1] -= 1
             guard !stopped else { return await instance.killNow() }
             waiting[runtime, default: []].append(instance)
         } catch {
             starting[runtime, default: 1] -= 1
+            // nimbus-init unmounts a slot once it runs; a start that failed before may not have got there.
+            slot?.release()
+            if stopped { return }  // killed by the shutdown while it started
             logger.warning("a standby \(fcName) instance failed to start", metadata: ["error": "\(error)"])
         }
     }
@@ -105,5 +110,11 @@ actor StandbyPool {
         let all = waiting.values.flatMap { $0 }
         waiting = [:]
         for instance in all { await instance.killNow() }
+    }
+
+    /// After every instance stopped: slots of standbys that were still starting when the stop came
+    /// (their nimbus-init, which unmounts a slot however its instance ends, may never have run).
+    func removeLeftoverSlots() {
+        SlotMount.removeLeftovers(root: slots)
     }
 }

@@ -205,6 +205,7 @@ extension Supervisor {
         await withTaskGroup(of: Void.self) { group in
             for instance in stopping { group.addTask { await instance.stop(reason: "Nimbus is shutting down") } }
         }
+        await standbys?.removeLeftoverSlots()
         // Each stop returned after its instance's exit handling released its cgroup; what a start
         // still in flight made is killed and removed with the parent folders.
         configuration.sandbox?.cgroups.removeRoot()

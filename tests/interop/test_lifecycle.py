@@ -61,3 +61,7 @@ def test_a_second_server_leaves_the_first_servers_instances_alone(client, servic
     proc.terminate()
     proc.wait(timeout=30)
     assert client.invoke_function(service, 'kept').data == before, 'another Nimbus killed this one\'s instance'
+    # Stopped while its standbys were still starting, it leaves none of their /code slots mounted.
+    with open('/proc/self/mountinfo') as mounts:
+        left = [line.split()[4] for line in mounts if str(tmp_path / 'data') + '/' in line]
+    assert left == []
