@@ -128,7 +128,11 @@ extension Instance {
         if port > 0 { PortAllocator.release(port) }
         cgroup?.killAll()
         // The sandbox's last processes may still be dying: rmdir fails until the cgroup is empty.
-        for _ in 0..<50 where cgroup?.remove() == false { try? await Task.sleep(for: .milliseconds(20)) }
+        if let cgroup, !(await cgroup.removeWhenEmpty()) {
+            logger.instanceEvent(
+                "instance cgroup not removed: processes still in it", level: .warning, instanceId: id,
+                contract: contract, [:])
+        }
         slot?.release()
         namespace?.release()
         network = nil

@@ -208,7 +208,7 @@ extension Supervisor {
         await standbys?.removeLeftoverSlots()
         // Each stop returned after its instance's exit handling released its cgroup; what a start
         // still in flight made is killed and removed with the parent folders.
-        configuration.sandbox?.cgroups.removeRoot()
+        await configuration.sandbox?.cgroups.removeRoot(waitingUpTo: 3)
         await logs.closeAll()
     }
 

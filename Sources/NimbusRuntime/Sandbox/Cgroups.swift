@@ -54,20 +54,39 @@ package struct Cgroups: Sendable, Equatable {
         return cgroup
     }
 
-    /// Removes this Nimbus's own folders once its instances are gone (at shutdown).
+    /// Removes this Nimbus's own folders once its instances are gone.
     package func removeRoot() {
         removeLeftovers()
         for root in roots.values { rmdir(root) }
     }
 
+    /// At shutdown: the same, waiting up to `seconds` per cgroup for its last killed processes to
+    /// leave it (an immediate rmdir after SIGKILL fails while they are still dying).
+    package func removeRoot(waitingUpTo seconds: Double) async {
+        for leftover in leftovers() {
+            leftover.killAll()
+            _ = await leftover.removeWhenEmpty(seconds: seconds)
+        }
+        for root in roots.values { rmdir(root) }
+    }
+
     /// Removes what a previous run of this Nimbus left (after a crash of Nimbus itself).
     package func removeLeftovers() {
+        for leftover in leftovers() {
+            leftover.killAll()
+            leftover.remove()
+        }
+    }
+
+    private func leftovers() -> [InstanceCgroup] {
+        var names: Set<String> = []
         for root in roots.values {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix("i-") {
-                let leftover = InstanceCgroup(version: version, folders: roots.mapValues { "\($0)/\(name)" })
-                leftover.killAll()
-                leftover.remove()
+                names.insert(name)
             }
+        }
+        return names.sorted().map { name in
+            InstanceCgroup(version: version, folders: roots.mapValues { "\($0)/\(name)" })
         }
     }
 }
@@ -205,5 +224,16 @@ package final class InstanceCgroup: Sendable {
         var removed = true
         for folder in folders.values where rmdir(folder) != 0 && errno != ENOENT { removed = false }
         return removed
+    }
+
+    /// Removes the folders once the processes in them are gone, trying for up to `seconds`; false
+    /// if some are still there then.
+    package func removeWhenEmpty(seconds: Double = 3) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !remove() {
+            guard ContinuousClock.now < deadline else { return false }
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { return remove() }
+        }
+        return true
     }
 }
