@@ -32,7 +32,12 @@ enum StartupCheck {
         }
         let setup = try sandbox(configuration)
         runtime.sandbox = setup
-        try await trial(runtime)
+        do {
+            try await trial(runtime)
+        } catch {
+            setup.cgroups.removeRoot()  // Nimbus is not starting: its folder would stay forever
+            throw error
+        }
         return Outcome(
             setup: setup,
             status: .object([

@@ -2,6 +2,7 @@
 launched (nimbus-init, bubblewrap, setpriv, its cgroup, a trivial program) and, where that cannot work,
 exits at once with one line on stderr naming what is missing and how to fix it."""
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -34,6 +35,12 @@ def serve(binary, tmp_path, **env):
     environment = dict(os.environ, NIMBUS_ACCESS_KEY_ID='a', NIMBUS_ACCESS_KEY_SECRET='b', **env)
     return subprocess.run([str(binary), 'serve', '--port', '0', '--data-dir', str(tmp_path / 'd')],
                           env=environment, capture_output=True, text=True, timeout=60)
+
+
+def cgroup_folders(data_dir):
+    """This data dir's cgroup folders (Nimbus names them by a digest of its path) on this host."""
+    group = 'nimbus-' + hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+    return [path for path in Path('/sys/fs/cgroup').glob('*/' + group)] + list(Path('/sys/fs/cgroup').glob(group))
 
 
 def refusal(result):
@@ -71,6 +78,7 @@ def test_a_sandbox_that_cannot_start_a_program_refuses_to_start(tmp_path):
     assert 'cannot sandbox function instances on this host' in line, line
     assert 'exited with status 1: bwrap: No permissions to create new namespace' in line, line
     assert 'NIMBUS_SANDBOX=off' in line, line
+    assert cgroup_folders(tmp_path / 'd') == []  # a refused start leaves no cgroup folder behind
 
 
 def test_a_working_install_starts_with_the_trial_passed(tmp_path):
