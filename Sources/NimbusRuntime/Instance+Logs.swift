@@ -62,7 +62,10 @@ extension Instance {
             recentOutput.append(text)
             if let requestId, active[requestId] != nil {
                 active[requestId]??.append(text)
-                if text.hasPrefix("FC Invoke End RequestId: \(requestId)") {
+                // Its end line: checked without building a string per line.
+                if text.hasPrefix(Self.endPrefix),
+                    text.utf8.dropFirst(Self.endPrefix.utf8.count).starts(with: requestId.utf8)
+                {
                     endWaiters.removeValue(forKey: requestId)?.resume()
                 }
             }
@@ -71,6 +74,8 @@ extension Instance {
         // Through the same inbox as the warm lane's boundary lines, so a function's lines keep their order.
         logs.post(lines, service: contract.service.name, function: contract.function.name)
     }
+
+    static let endPrefix = "FC Invoke End RequestId: "
 
     /// The log budget dropped output: said in the function's own log, where its owner looks, and in
     /// Nimbus's, and counted.

@@ -43,13 +43,15 @@ package struct LogBudget: Sendable {
         return tokens >= 0 ? .zero : .seconds(-tokens / bytesPerSecond)
     }
 
+    /// Once per instant: every line of a chunk is admitted at the chunk's time, and the clock
+    /// arithmetic is the costly part of a check.
     private mutating func refill(at now: ContinuousClock.Instant) {
-        if let refilled {
-            let elapsed = now - refilled
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            tokens = min(burstBytes, tokens + max(0, seconds) * bytesPerSecond)
-        }
-        refilled = now
+        guard let refilled else { return self.refilled = now }
+        guard now > refilled else { return }
+        let elapsed = now - refilled
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        tokens = min(burstBytes, tokens + seconds * bytesPerSecond)
+        self.refilled = now
     }
 
     /// The lines and bytes dropped since the last call, and resets them; nil when none were.
