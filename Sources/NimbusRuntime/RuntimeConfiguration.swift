@@ -35,9 +35,11 @@ package struct RuntimeConfiguration: Sendable {
     /// over is dropped, counted and said in the function's log. 0 keeps everything.
     package var logRateLimitMB: Double = 16
 
-    /// Each instance's own budget; nil when unlimited.
+    /// Each instance's own budget; nil when unlimited (0, or too large to count in bytes).
     package var logBudget: LogBudget? {
-        logRateLimitMB > 0 ? LogBudget(bytesPerSecond: logRateLimitMB * 1_048_576, burstSeconds: 4) : nil
+        let bytesPerSecond = logRateLimitMB * 1_048_576
+        guard bytesPerSecond > 0, bytesPerSecond.isFinite else { return nil }
+        return LogBudget(bytesPerSecond: bytesPerSecond, burstSeconds: 4)
     }
 
     package init(

@@ -1,3 +1,4 @@
+import NimbusCore
 import Testing
 
 @testable import NimbusRuntime
@@ -20,5 +21,14 @@ import Testing
         #expect(!Instance.mentions("anything", ""))
         #expect(Instance.mentions("aaab", "aab"), "a partial match before the real one")
         #expect(!Instance.mentions("abab", "abb"))
+    }
+
+    @Test func aLogLimitTooLargeToCountIsNoLimit() {
+        var configuration = RuntimeConfiguration()
+        #expect(configuration.logBudget.map { $0.bytesPerSecond } == Double(16 * 1_048_576))
+        for unlimited in [0, .infinity, 1e308] {
+            configuration.logRateLimitMB = unlimited
+            #expect(configuration.logBudget == nil, "\(unlimited) MB/s")
+        }
     }
 }
