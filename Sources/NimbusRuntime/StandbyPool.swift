@@ -111,10 +111,4 @@ actor StandbyPool {
         waiting = [:]
         for instance in all { await instance.killNow() }
     }
-
-    /// After every instance stopped: slots of standbys that were still starting when the stop came
-    /// (their nimbus-init, which unmounts a slot however its instance ends, may never have run).
-    func removeLeftoverSlots() {
-        SlotMount.removeLeftovers(root: slots)
-    }
 }

@@ -205,7 +205,9 @@ extension Supervisor {
         await withTaskGroup(of: Void.self) { group in
             for instance in stopping { group.addTask { await instance.stop(reason: "Nimbus is shutting down") } }
         }
-        await standbys?.removeLeftoverSlots()
+        // Slots of standbys still starting when the stop came: their nimbus-init, which unmounts a slot
+        // however its instance ends, may never have run. The same sweep as at start.
+        if standbys != nil, let slots = configuration.slotsDirectory { SlotMount.removeLeftovers(root: slots) }
         // Each stop returned after its instance's exit handling released its cgroup; what a start
         // still in flight made is killed and removed with the parent folders.
         await configuration.sandbox?.cgroups.removeRoot(waitingUpTo: 3)
