@@ -28,17 +28,19 @@ import zipfile
 from bench import KeepAlive, cpu_seconds, percentile
 from local_nimbus import local_nimbus
 
-WRITER = '''import sys, time
-def handler(event, context):
-    count, size = (int(x) for x in event.decode().split())
+# The loop both sides run: the handler on Nimbus, and bare python -u writing to a pipe.
+WRITE_LINES = '''
     line = "x" * (size - 1) + "\\n"
     write = sys.stdout.write
     started = time.perf_counter()
     for _ in range(count):
         write(line)
     sys.stdout.flush()
-    return "%.6f" % (time.perf_counter() - started)
+    took = "%.6f" % (time.perf_counter() - started)
 '''
+
+WRITER = ('import sys, time\ndef handler(event, context):\n    count, size = (int(x) for x in event.decode().split())'
+          + WRITE_LINES + '    return took\n')
 
 FLOODER = '''import sys, time
 def handler(event, context):
@@ -56,16 +58,8 @@ def handler(event, context):
 
 QUIET = 'def handler(event, context):\n    return "ok"\n'
 
-BARE = '''import sys, time
-count, size = int(sys.argv[1]), int(sys.argv[2])
-line = "x" * (size - 1) + "\\n"
-write = sys.stdout.write
-started = time.perf_counter()
-for _ in range(count):
-    write(line)
-sys.stdout.flush()
-sys.stderr.write("%.6f" % (time.perf_counter() - started))
-'''
+BARE = ('import sys, time\ndef main():\n    count, size = int(sys.argv[1]), int(sys.argv[2])' + WRITE_LINES
+        + '    sys.stderr.write(took)\nmain()\n')
 
 CASES = ((20000, 100), (5000, 1024))
 
