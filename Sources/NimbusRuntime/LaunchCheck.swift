@@ -16,6 +16,29 @@ package enum LaunchCheck {
     package static func run(
         _ configuration: RuntimeConfiguration, program: [String] = ["/usr/bin/true"]
     ) async throws(NimbusError) {
+        var cgroup: InstanceCgroup?
+        let result: Result<Void, NimbusError>
+        do throws(NimbusError) {
+            try await trial(configuration, program: program, cgroup: &cgroup)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        // The sandbox's last processes (bubblewrap, the namespace holder) may still be dying:
+        // the folder goes once they are gone, as an instance's does.
+        if let cgroup {
+            cgroup.killAll()
+            guard await cgroup.removeWhenEmpty() else {
+                throw NimbusError(
+                    .internalServerError, "the trial instance's cgroup could not be removed: processes still in it")
+            }
+        }
+        try result.get()
+    }
+
+    static func trial(
+        _ configuration: RuntimeConfiguration, program: [String], cgroup: inout InstanceCgroup?
+    ) async throws(NimbusError) {
         let code = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-check-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(at: code, withIntermediateDirectories: true)
@@ -25,9 +48,7 @@ package enum LaunchCheck {
         defer { try? FileManager.default.removeItem(at: code) }  // an empty folder in the temporary directory
         var initOptions: [String] = []
         var arguments = program
-        var cgroup: InstanceCgroup?
         var namespace: HeldNamespace?
-        defer { cgroup?.remove() }
         if let sandbox = configuration.sandbox {
             let plan = SandboxPlan(spec: FunctionSpec().withDefaults(), service: ServiceSpec().withDefaults())
             let created = try sandbox.cgroups.create(
