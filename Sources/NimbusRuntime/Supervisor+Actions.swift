@@ -4,14 +4,34 @@ import NimbusCore
 import ServiceLifecycle
 
 extension Supervisor {
-    /// Carries out the pool's decisions.
-    func perform(_ actions: [InstancePool.Action], key: PoolKey, requestId: String?) {
+    /// Carries out the pools' queued decisions, oldest first, whichever thread made them (the lane
+    /// decides without the actor). What the actions decide in turn joins the queue and is carried
+    /// out in the same pass, after what was decided before it.
+    func carryOutDecisions() {
+        guard !carryingOut else { return }  // called from an action: the loop below takes its decisions
+        carryingOut = true
+        defer { carryingOut = false }
+        while case let decisions = pools.takeDecisions(), !decisions.isEmpty {
+            for decision in decisions { carryOut(decision.actions, key: decision.key) }
+        }
+    }
+
+    private func carryOut(_ actions: [InstancePool.Action], key: PoolKey) {
         for action in actions {
             switch action {
             case .start(let id):
                 startInstance(id, key: key)
             case .run(let call, let id):
-                guard let instance = pools[key]?.instances[id] else { continue }
+                guard let instance = pools[key]?.instances[id] else {
+                    // Its instance exited after the pool chose it: the call goes back to the pool, with
+                    // a new queue deadline (the old sleeper may have fired while the call was not queued).
+                    guard waiters[call] != nil else { continue }
+                    let room = headroom
+                    pools.decide(key) { $0.pool.arrive(call, now: Date(), headroom: room) }
+                    queueTimers.removeValue(forKey: call)?.cancel()
+                    scheduleQueueTimeout(call, key: key)
+                    continue
+                }
                 takeWaiter(call)?.resume(returning: (id, instance))
             case .fail(let calls):
                 let failure: any Error =
@@ -133,37 +153,36 @@ extension Supervisor {
     }
 
     private func instanceReady(_ id: InstancePool.InstanceID, key: PoolKey, target: WarmTarget?) {
-        let actions = pools.update(key) { entry in
+        pools.decide(key) { entry in
             entry.targets[id] = target
             return entry.pool.ready(id, now: Date())
         }
-        perform(actions ?? [], key: key, requestId: nil)
+        carryOutDecisions()
     }
 
     private func instanceFailedToStart(_ id: InstancePool.InstanceID, key: PoolKey, failure: InstanceStartFailure) {
-        let actions = pools.update(key) { entry in
+        let decided = pools.decide(key) { entry in
             entry.instances[id] = nil
             entry.targets[id] = nil
             entry.lastStartFailure = failure
             return entry.pool.failedToStart(id)
         }
-        guard let actions else { return }
+        guard decided != nil else { return }
         if case .platform(let error) = failure {
             logger.warning(
                 "instance failed to start", metadata: ["function.name": .string(key.function), "error": "\(error)"])
         }
-        perform(actions, key: key, requestId: nil)
+        carryOutDecisions()
     }
 
     private func instanceExited(_ id: InstancePool.InstanceID, key: PoolKey) {
         let room = headroom
-        let actions = pools.update(key) { entry in
+        let decided = pools.decide(key) { entry in
             entry.instances[id] = nil
             entry.targets[id] = nil
             return entry.pool.exited(id, headroom: room)
         }
-        guard let actions else { return }
-        perform(actions, key: key, requestId: nil)
+        guard decided != nil else { return }
         startWhereNeeded()
     }
 
@@ -171,10 +190,10 @@ extension Supervisor {
     func reap(now: Date) {
         let idleTimeout = configuration.idleTimeout
         for key in pools.snapshot.keys {
-            let actions = pools.update(key) { entry in
+            pools.decide(key) { entry in
                 entry.pool.reap(now: now, idleTimeout: entry.retired ? 0 : idleTimeout)
             }
-            perform(actions ?? [], key: key, requestId: nil)
+            carryOutDecisions()
             pools.remove(key) { $0.retired && $0.pool.instanceCount == 0 && $0.pool.waitingCount == 0 }
         }
     }

@@ -4,7 +4,7 @@ import NimbusCore
 extension Supervisor {
     /// Instances the platform may still start (its cap minus everything running or starting).
     var headroom: Int {
-        configuration.maximumInstances - pools.instanceCount
+        configuration.maximumInstances - pools.sum(\.pool.instanceCount)
     }
 
     /// The cap on a deployment's on-demand instances and where it is set (see ``InstanceCap``).
@@ -31,10 +31,10 @@ extension Supervisor {
             pools.insert(PoolEntry(pool: InstancePool(limits: initial), deployment: deployment), for: key)
         }
         let room = headroom
-        let actions = pools.update(key) { entry in
+        pools.decide(key) { entry in
             entry.pool.limits == limits ? [] : entry.pool.update(limits: limits, headroom: room)
         }
-        perform(actions ?? [], key: key, requestId: nil)
+        carryOutDecisions()
         return key
     }
 
@@ -42,14 +42,14 @@ extension Supervisor {
     func startWhereNeeded() {
         for key in pools.snapshot.keys.sorted(by: { $0.function < $1.function }) {
             let room = headroom
-            let actions = pools.update(key) { entry -> [InstancePool.Action] in
+            pools.decide(key) { entry -> [InstancePool.Action] in
                 let pool = entry.pool
                 guard !entry.retired, pool.waitingCount > 0 || pool.instanceCount < pool.limits.minimumInstances
                 else { return [] }
                 return entry.pool.startWhatIsNeeded(headroom: room)
             }
-            perform(actions ?? [], key: key, requestId: nil)
         }
+        carryOutDecisions()
     }
 
     /// Keeps provisioned instances at their targets; functions no longer listed drop to zero.
@@ -60,14 +60,14 @@ extension Supervisor {
         }
         for key in pools.snapshot.keys where !wanted.contains(key) {
             let room = headroom
-            let actions = pools.update(key) { entry -> [InstancePool.Action] in
+            pools.decide(key) { entry -> [InstancePool.Action] in
                 guard entry.pool.limits.minimumInstances > 0 else { return [] }
                 var limits = entry.pool.limits
                 limits.minimumInstances = 0
                 return entry.pool.update(limits: limits, headroom: room)
             }
-            perform(actions ?? [], key: key, requestId: nil)
         }
+        carryOutDecisions()
     }
 
     /// Provisioned instances running now for a function at a version (`current` of its provision config).

@@ -35,7 +35,9 @@ package actor Supervisor: Service {
     let client: InstanceClient
     package let logs: FunctionLogs
     let logger: Logger
-    let pools = PoolTable()
+    let pools = PoolTable<PoolKey, PoolEntry>()
+    /// Set while ``carryOutDecisions()`` runs, so decisions made by its actions join its loop.
+    var carryingOut = false
     /// Calls waiting for an instance; resumed with the instance and its id in the pool.
     var waiters: [InstancePool.CallID: CheckedContinuation<(InstancePool.InstanceID, Instance), any Error>] = [:]
     /// Each queued call's queue-timeout sleeper, cancelled as soon as the call leaves the queue.
@@ -91,8 +93,8 @@ package actor Supervisor: Service {
                 try await withCheckedThrowingContinuation { continuation in
                     waiters[callID] = continuation
                     let room = headroom
-                    let actions = pools.update(key) { $0.pool.arrive(callID, now: Date(), headroom: room) } ?? []
-                    perform(actions, key: key, requestId: call.requestId)
+                    pools.decide(key) { $0.pool.arrive(callID, now: Date(), headroom: room) }
+                    carryOutDecisions()
                     if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
                 }
             } onCancel: {
@@ -120,18 +122,18 @@ package actor Supervisor: Service {
     func callEnded(on id: InstancePool.InstanceID, key: PoolKey, died: Bool) {
         let room = headroom
         // the pool may be gone if its instance died and it was retired meanwhile
-        let actions = pools.update(key) { entry in
+        let decided = pools.decide(key) { entry in
             guard died else { return entry.pool.finished(on: id, now: Date()) }
             entry.instances[id] = nil
             entry.targets[id] = nil
             return entry.pool.exited(id, headroom: room)
         }
-        guard let actions else { return }
-        perform(actions, key: key, requestId: nil)
+        guard decided != nil else { return }
         if died { startWhereNeeded() }
+        carryOutDecisions()
     }
 
-    private func scheduleQueueTimeout(_ call: InstancePool.CallID, key: PoolKey) {
+    func scheduleQueueTimeout(_ call: InstancePool.CallID, key: PoolKey) {
         let wait = configuration.queueTimeout
         // One sleeper per queued call, cancelled as soon as the call leaves the queue (queueTimers).
         queueTimers[call] = Task {
@@ -165,7 +167,7 @@ package actor Supervisor: Service {
         else { return }
         let message = cap(for: entry.deployment).throttleMessage(
             function: key.function, waited: Int(configuration.queueTimeout), instances: entry.pool.instanceCount,
-            platformInstances: pools.instanceCount, platformLimit: configuration.maximumInstances)
+            platformInstances: pools.sum(\.pool.instanceCount), platformLimit: configuration.maximumInstances)
         waiter.resume(throwing: NimbusError(.resourceExhausted, message))
     }
 

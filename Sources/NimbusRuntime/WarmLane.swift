@@ -122,10 +122,11 @@ extension Supervisor {
             Task { await self.callEnded(on: lease.slot, key: lease.key, died: true) }
             return
         }
-        let actions = pools.update(lease.key) { $0.pool.finished(on: lease.slot, now: Date()) } ?? []
-        // From an event loop, which must not wait for the actor. Not yet ordered with actions decided
-        // after these (issue 17, item 4: one owner carrying out the pool's actions in order).
-        if !actions.isEmpty { Task { await self.perform(actions, key: lease.key, requestId: nil) } }
+        // The decision joins the pools' queue, carried out in order by the actor; an event loop must
+        // not wait for it, so the actor is reached from a task when this decision is the first there.
+        if pools.decide(lease.key, { $0.pool.finished(on: lease.slot, now: Date()) }) == true {
+            Task { await self.carryOutDecisions() }
+        }
     }
 
     private nonisolated func log(_ target: WarmTarget, _ text: String, _ requestId: String) {
