@@ -27,7 +27,7 @@ extension Supervisor {
                     // a new queue deadline (the old sleeper may have fired while the call was not queued).
                     guard waiters[call] != nil else { continue }
                     let room = headroom
-                    pools.decide(key) { $0.pool.arrive(call, now: Date(), headroom: room) }
+                    pools.decide(key) { $0.pool.arrive(call, now: clock.now, headroom: room) }
                     queueTimers.removeValue(forKey: call)?.cancel()
                     scheduleQueueTimeout(call, key: key)
                     continue
@@ -58,80 +58,20 @@ extension Supervisor {
 
     private func startInstance(_ id: InstancePool.InstanceID, key: PoolKey) {
         guard let deployment = pools[key]?.deployment else { return }
-        let instanceId = "\(key.function)-\(UUID().uuidString.prefix(8).lowercased())"
-        let onExit: @Sendable (String) async -> Void = { [weak self] _ in await self?.instanceExited(id, key: key) }
-        let requestId = RequestID.make()
-        let reason = coldStartReason(key)
+        let launch = InstanceLaunch(
+            deployment: deployment, instanceId: "\(key.function)-\(UUID().uuidString.prefix(8).lowercased())",
+            requestId: RequestID.make(), reason: coldStartReason(key),
+            registered: { [weak self] instance in await self?.register(instance, id, key: key) },
+            onExit: { [weak self] _ in await self?.instanceExited(id, key: key) })
         // A start takes tens of ms; the actor serves other calls meanwhile and hears of it when it is done.
         Task {
-            do {
-                // A standby (interpreter already running) when one fits; else a process of its own.
-                if let runtime = StandbyPool.accepts(deployment.contract), let standby = await standbys?.take(runtime) {
-                    self.register(standby, id, key: key)
-                    await standby.setStartReason(reason)
-                    do {
-                        try await standby.assign(
-                            contract: deployment.contract, codeDirectory: deployment.codeDirectory,
-                            requestId: requestId, onExit: onExit)
-                        return self.instanceReady(id, key: key, target: await standby.warmTarget())
-                    } catch InstanceStartFailure.platform(let error) {
-                        // The platform's own shortcut failed, not the function: the call still gets an instance.
-                        self.logger.warning(
-                            "a standby could not take the function; starting a process of its own",
-                            metadata: ["function.name": .string(key.function), "error": "\(error)"])
-                    }
-                }
-                let instance = Instance(
-                    id: instanceId, contract: deployment.contract, codeDirectory: deployment.codeDirectory,
-                    configuration: configuration, client: client, logs: logs, logger: logger, onExit: onExit)
-                self.register(instance, id, key: key)
-                await instance.setStartReason(reason)
-                // A process of its own, started a few at a time (SpawnGate); the initializer runs after.
-                let turn = await self.waitForSpawnTurn()
-                let began: Date
-                do {
-                    guard !self.shuttingDown else {
-                        throw InstanceStartFailure.platform(NimbusError(.resourceExhausted, "Nimbus is shutting down"))
-                    }
-                    began = try await instance.launch()
-                    self.spawnEnded(turn)
-                } catch {
-                    self.spawnEnded(turn)
-                    throw error
-                }
-                try await instance.initialize(requestId: requestId, mode: "spawn", began: began)
+            do throws(InstanceStartFailure) {
+                let instance = try await launcher.start(launch)
                 self.instanceReady(id, key: key, target: await instance.warmTarget())
-            } catch let failure as InstanceStartFailure {
-                self.instanceFailedToStart(id, key: key, failure: failure)
             } catch {
-                self.instanceFailedToStart(
-                    id, key: key, failure: .platform(NimbusError(.instanceExited, "the instance failed to start")))
+                self.instanceFailedToStart(id, key: key, failure: error)
             }
         }
-    }
-
-    /// Waits until fewer than the configured number of processes are starting; returns the turn to end.
-    /// A turn ends by itself after `spawnTurnLimit`: a program that never listens (it waits for its
-    /// 60 s start deadline) must not hold back every other function's starts.
-    func waitForSpawnTurn() async -> Int {
-        let ticket = nextSpawnTicket
-        nextSpawnTicket += 1
-        if !spawnGate.enter(ticket) {
-            await withCheckedContinuation { spawnTurns[ticket] = $0 }
-        }
-        spawnHolders.insert(ticket)
-        // The bound on one spawn's turn: a start that hangs cannot hold the gate.
-        Task {
-            try? await Task.sleep(for: Self.spawnTurnLimit)
-            self.spawnEnded(ticket)
-        }
-        return ticket
-    }
-
-    /// A process started (or failed to, or took too long): the next waiting start goes.
-    func spawnEnded(_ ticket: Int) {
-        guard spawnHolders.remove(ticket) != nil else { return }
-        if let next = spawnGate.leave() { spawnTurns.removeValue(forKey: next)?.resume() }
     }
 
     /// Why a new instance is needed, for its cold-start record.
@@ -148,14 +88,14 @@ extension Supervisor {
         return "first-call"
     }
 
-    private func register(_ instance: Instance, _ id: InstancePool.InstanceID, key: PoolKey) {
+    private func register(_ instance: any RunningInstance, _ id: InstancePool.InstanceID, key: PoolKey) {
         pools.update(key) { $0.instances[id] = instance }
     }
 
     private func instanceReady(_ id: InstancePool.InstanceID, key: PoolKey, target: WarmTarget?) {
         pools.decide(key) { entry in
             entry.targets[id] = target
-            return entry.pool.ready(id, now: Date())
+            return entry.pool.ready(id, now: clock.now)
         }
         carryOutDecisions()
     }
@@ -201,7 +141,7 @@ extension Supervisor {
     /// Stops every instance and fails queued calls; returns when all processes are gone.
     package func shutdown() async {
         shuttingDown = true
-        var stopping: [Instance] = []
+        var stopping: [any RunningInstance] = []
         for key in pools.snapshot.keys {
             stopping +=
                 pools.update(key) { entry in
@@ -218,30 +158,23 @@ extension Supervisor {
         waiters = [:]
         for timer in queueTimers.values { timer.cancel() }
         queueTimers = [:]
-        for ticket in spawnGate.drain() { spawnTurns.removeValue(forKey: ticket)?.resume() }
-        await standbys?.stopAll()
-        await configuration.sandbox?.namespaces.stopAll()
+        await launcher.beginShutdown()
         await withTaskGroup(of: Void.self) { group in
             for instance in stopping { group.addTask { await instance.stop(reason: "Nimbus is shutting down") } }
         }
-        // Slots of standbys still starting when the stop came: their nimbus-init, which unmounts a slot
-        // however its instance ends, may never have run. The same sweep as at start.
-        if standbys != nil, let slots = configuration.slotsDirectory { SlotMount.removeLeftovers(root: slots) }
-        // Each stop returned after its instance's exit handling released its cgroup; what a start
-        // still in flight made is killed and removed with the parent folders.
-        await configuration.sandbox?.cgroups.removeRoot(waitingUpTo: 3)
+        await launcher.endShutdown()
         await logs.closeAll()
     }
 
     /// Runs the idle reaper until graceful shutdown, then stops everything.
     package func run() async throws {
         let interval = max(0.2, min(1, configuration.idleTimeout / 4))
-        await standbys?.fill()
+        await launcher.prepare()
         // The sleep ends as soon as a graceful shutdown starts, so stopping never waits a whole interval.
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(interval))
-                await self.reap(now: Date())
+                try await self.clock.sleep(for: .seconds(interval))
+                await self.reap(now: self.clock.now)
                 if let source = await self.provisionSource { await self.reconcileProvisioned(await source()) }
             }
         }

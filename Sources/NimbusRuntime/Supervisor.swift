@@ -20,7 +20,7 @@ package actor Supervisor: Service {
     struct PoolEntry {
         var pool: InstancePool
         var deployment: Deployment
-        var instances: [InstancePool.InstanceID: Instance] = [:]
+        var instances: [InstancePool.InstanceID: any RunningInstance] = [:]
         /// What the warm lane needs to call each ready instance without the actors.
         var targets: [InstancePool.InstanceID: WarmTarget] = [:]
         var retired = false
@@ -39,21 +39,18 @@ package actor Supervisor: Service {
     /// Set while ``carryOutDecisions()`` runs, so decisions made by its actions join its loop.
     var carryingOut = false
     /// Calls waiting for an instance; resumed with the instance and its id in the pool.
-    var waiters: [InstancePool.CallID: CheckedContinuation<(InstancePool.InstanceID, Instance), any Error>] = [:]
+    var waiters: [InstancePool.CallID: CheckedContinuation<(InstancePool.InstanceID, any RunningInstance), any Error>] =
+        [:]
     /// Each queued call's queue-timeout sleeper, cancelled as soon as the call leaves the queue.
     var queueTimers: [InstancePool.CallID: Task<Void, Never>] = [:]
     var nextCall = 1
-    /// Processes starting at once, and the starts waiting their turn.
-    var spawnGate: SpawnGate
-    var spawnTurns: [Int: CheckedContinuation<Void, Never>] = [:]
-    var spawnHolders: Set<Int> = []
-    var nextSpawnTicket = 0
-    static let spawnTurnLimit: Duration = .seconds(1)
     var shuttingDown = false
     /// Functions that have had instances, to tell a redeploy from a first call.
     var seenFunctions: Set<String> = []
-    /// Generic instances waiting for a function (sandboxed hosts only).
-    var standbys: StandbyPool?
+    /// How instances come to be (processes, in production).
+    let launcher: any InstanceLauncher
+    /// The time pools are told and queue deadlines sleep on.
+    let clock: any NimbusClock
     /// Lists provisioned targets; the supervisor keeps them running (set once at start).
     var provisionSource: (@Sendable () async -> [(Deployment, Int)])?
 
@@ -64,19 +61,24 @@ package actor Supervisor: Service {
     package init(
         configuration: RuntimeConfiguration, logs: FunctionLogs, logger: Logger, client: InstanceClient? = nil
     ) {
+        let client = client ?? InstanceClient(logger: logger)
+        self.init(
+            configuration: configuration, logs: logs, logger: logger, client: client,
+            launcher: ProcessLauncher(configuration: configuration, client: client, logs: logs, logger: logger),
+            clock: SystemClock())
+    }
+
+    /// With the seams given: the tests' launcher and clock.
+    init(
+        configuration: RuntimeConfiguration, logs: FunctionLogs, logger: Logger, client: InstanceClient,
+        launcher: any InstanceLauncher, clock: any NimbusClock
+    ) {
         self.configuration = configuration
         self.logs = logs
         self.logger = logger
-        self.client = client ?? InstanceClient(logger: logger)
-        self.spawnGate = SpawnGate(limit: configuration.spawnConcurrency)
-        if let sandbox = configuration.sandbox, let slots = configuration.slotsDirectory,
-            configuration.standbysPerRuntime > 0
-        {
-            SlotMount.removeLeftovers(root: slots)
-            standbys = StandbyPool(
-                sandbox: sandbox, configuration: configuration, client: self.client, logs: logs, logger: logger,
-                slots: slots, perRuntime: configuration.standbysPerRuntime)
-        }
+        self.client = client
+        self.launcher = launcher
+        self.clock = clock
     }
 
     /// Runs a call on an instance of the deployment, starting one if none is free.
@@ -87,13 +89,13 @@ package actor Supervisor: Service {
         let callID = nextCall
         nextCall += 1
         let id: InstancePool.InstanceID
-        let instance: Instance
+        let instance: any RunningInstance
         do {
             (id, instance) = try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     waiters[callID] = continuation
                     let room = headroom
-                    pools.decide(key) { $0.pool.arrive(callID, now: Date(), headroom: room) }
+                    pools.decide(key) { $0.pool.arrive(callID, now: clock.now, headroom: room) }
                     carryOutDecisions()
                     if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
                 }
@@ -123,7 +125,7 @@ package actor Supervisor: Service {
         let room = headroom
         // the pool may be gone if its instance died and it was retired meanwhile
         let decided = pools.decide(key) { entry in
-            guard died else { return entry.pool.finished(on: id, now: Date()) }
+            guard died else { return entry.pool.finished(on: id, now: clock.now) }
             entry.instances[id] = nil
             entry.targets[id] = nil
             return entry.pool.exited(id, headroom: room)
@@ -138,7 +140,7 @@ package actor Supervisor: Service {
         // One sleeper per queued call, cancelled as soon as the call leaves the queue (queueTimers).
         queueTimers[call] = Task {
             do {
-                try await Task.sleep(for: .seconds(wait))
+                try await clock.sleep(for: .seconds(wait))
             } catch {
                 return  // the call left the queue first
             }
@@ -147,8 +149,9 @@ package actor Supervisor: Service {
     }
 
     /// A queued call leaves the queue: its continuation, with its timeout sleeper stopped.
-    func takeWaiter(_ call: InstancePool.CallID) -> CheckedContinuation<(InstancePool.InstanceID, Instance), any Error>?
-    {
+    func takeWaiter(_ call: InstancePool.CallID) -> CheckedContinuation<
+        (InstancePool.InstanceID, any RunningInstance), any Error
+    >? {
         queueTimers.removeValue(forKey: call)?.cancel()
         return waiters.removeValue(forKey: call)
     }

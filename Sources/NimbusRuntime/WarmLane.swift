@@ -58,7 +58,7 @@ extension Supervisor {
         let lease = pools.update(key) { entry -> WarmLease? in
             guard !entry.retired, let slot = entry.pool.claim() else { return nil }
             guard let target = entry.targets[slot] else {
-                _ = entry.pool.finished(on: slot, now: Date())  // nothing is queued: no actions
+                _ = entry.pool.finished(on: slot, now: clock.now)  // nothing is queued: no actions
                 return nil
             }
             return WarmLease(key: key, slot: slot, target: target)
@@ -124,7 +124,7 @@ extension Supervisor {
         }
         // The decision joins the pools' queue, carried out in order by the actor; an event loop must
         // not wait for it, so the actor is reached from a task when this decision is the first there.
-        if pools.decide(lease.key, { $0.pool.finished(on: lease.slot, now: Date()) }) == true {
+        if pools.decide(lease.key, { $0.pool.finished(on: lease.slot, now: clock.now) }) == true {
             Task { await self.carryOutDecisions() }
         }
     }

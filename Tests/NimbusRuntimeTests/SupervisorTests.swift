@@ -30,18 +30,7 @@ import Testing
         let bootstrap = code.appendingPathComponent("bootstrap")
         try server.write(to: bootstrap, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bootstrap.path)
-        var spec = FunctionSpec()
-        spec.runtime = "custom"
-        let meta = ResourceMeta(id: "f", name: "fn", createdTime: Date(), lastModifiedTime: Date(), etag: etag)
-        var serviceMeta = meta
-        serviceMeta.name = "svc"
-        let contract = InstanceContract(
-            service: ServiceRecord(meta: serviceMeta, spec: ServiceSpec().withDefaults()),
-            function: FunctionRecord(
-                meta: meta, serviceName: "svc", spec: spec.withDefaults(),
-                code: CodeInfo(size: 0, checksum: "", digest: "")),
-            qualifier: "LATEST", versionId: "LATEST", region: "local", accountId: "1")
-        return Deployment(contract: contract, codeDirectory: code)
+        return Deployment.forTests(runtime: "custom", etag: etag, codeDirectory: code)
     }
 
     static func makeSupervisor(idle: TimeInterval) -> Supervisor {
