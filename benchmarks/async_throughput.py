@@ -17,7 +17,7 @@ import tempfile
 import time
 import zipfile
 
-from bench import wrk, wrk_script
+from benchlib.wrk import wrk, wrk_script
 from local_nimbus import local_nimbus
 
 TRIVIAL = 'def handler(event, context):\n    return "ok"\n'

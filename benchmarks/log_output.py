@@ -25,7 +25,8 @@ import threading
 import time
 import zipfile
 
-from bench import KeepAlive, cpu_seconds, percentile
+from benchlib.measure import cpu_seconds, percentile
+from benchlib.net import KeepAlive
 from local_nimbus import local_nimbus
 
 # The loop both sides run: the handler on Nimbus, and bare python -u writing to a pipe.

@@ -28,15 +28,21 @@ def free_port():
 
 
 class NimbusServe(object):
-    def __init__(self, binary, data_dir, env=None, stderr_path=None, stdout_path=None, cwd=None):
+    def __init__(self, binary, data_dir, env=None, stderr_path=None, stdout_path=None, cwd=None,
+                 new_session=False, on_start=None):
         """`env` is added to this process's environment (a None value removes the variable);
-        `stderr_path` / `stdout_path` None discards."""
+        `stderr_path` / `stdout_path` None discards (the same path for both keeps them in one file).
+        `new_session` starts Nimbus as a process group of its own (so a killer of the group takes
+        its instances too); `on_start` is called with the Popen as soon as it exists (to record its
+        pid for a trap before /health answers)."""
         self.binary = str(binary)
         self.data_dir = data_dir
         self.env = {key: value for key, value in dict(os.environ, **(env or {})).items() if value is not None}
         self.stderr_path = stderr_path
         self.stdout_path = stdout_path
         self.cwd = None if cwd is None else str(cwd)
+        self.new_session = new_session
+        self.on_start = on_start
         self.port = None
         self.proc = None
 
@@ -47,16 +53,22 @@ class NimbusServe(object):
     def start(self, health_timeout=60):
         self.port = free_port()
         os.makedirs(str(self.data_dir), exist_ok=True)
-        out = open(str(self.stdout_path), 'wb') if self.stdout_path else subprocess.DEVNULL
         err = open(str(self.stderr_path), 'wb') if self.stderr_path else subprocess.DEVNULL
+        if self.stdout_path and str(self.stdout_path) == str(self.stderr_path):
+            out = err
+        else:
+            out = open(str(self.stdout_path), 'wb') if self.stdout_path else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(
                 [self.binary, 'serve', '--host', '127.0.0.1', '--port', str(self.port), '--data-dir', str(self.data_dir)],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=self.env, cwd=self.cwd)
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=self.env, cwd=self.cwd,
+                start_new_session=self.new_session)
         finally:
-            for handle in (out, err):
+            for handle in {id(out): out, id(err): err}.values():
                 if handle is not subprocess.DEVNULL:
                     handle.close()
+        if self.on_start:
+            self.on_start(self.proc)
         deadline = time.monotonic() + health_timeout
         while not self.healthy():
             if not self.running():
