@@ -93,6 +93,8 @@ package enum CallRoute: Equatable, Sendable {
     /// Percent-decoded, or as sent when it is not valid percent-encoding.
     static func decoded(_ text: some StringProtocol) -> String {
         let text = String(text)
+        // Foundation's decoder costs a few microseconds even with nothing to decode (most paths).
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
         return text.removingPercentEncoding ?? text
     }
 }
