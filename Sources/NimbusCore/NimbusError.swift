@@ -14,6 +14,8 @@ package struct NimbusError: Error, Equatable, Sendable, CustomStringConvertible 
         case invalidAccessKeyID = "InvalidAccessKeyID"
         case invalidSecurityToken = "InvalidSecurityToken"
         case requestTimeTooSkewed = "RequestTimeTooSkewed"
+        /// An ACS3 request whose `x-acs-signature-nonce` was already used within the skew window.
+        case signatureNonceUsed = "SignatureNonceUsed"
         case serviceNotFound = "ServiceNotFound"
         case functionNotFound = "FunctionNotFound"
         case triggerNotFound = "TriggerNotFound"

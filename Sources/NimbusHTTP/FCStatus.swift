@@ -8,7 +8,7 @@ extension NimbusError.Code {
         case .invalidArgument, .pathNotSupported, .limitExceeded: .badRequest
         case .entityTooLarge: .contentTooLarge
         case .missingRequiredHeader, .accessDenied, .signatureNotMatch, .invalidAccessKeyID, .invalidSecurityToken,
-            .requestTimeTooSkewed:
+            .requestTimeTooSkewed, .signatureNonceUsed:
             .forbidden
         case .serviceNotFound, .functionNotFound, .triggerNotFound, .aliasNotFound, .versionNotFound,
             .domainNameNotFound, .asyncConfigNotExists, .provisionConfigNotFound, .onDemandConfigNotFound,

@@ -18,7 +18,7 @@ package struct ManagementAPI: Sendable {
     let functionChanged: @Sendable (String, String) -> Void
 
     package init(
-        control: ControlPlane, codeLinks: CodeLinkSigner, maximumBodyBytes: Int = 140 * 1024 * 1024,
+        control: ControlPlane, codeLinks: CodeLinkSigner, maximumBodyBytes: Int = RequestBody.largestAccepted,
         functionChanged: @escaping @Sendable (String, String) -> Void = { _, _ in },
         provisionedCount: @escaping @Sendable (QualifiedFunction) async -> Int = { _ in 0 }
     ) {

@@ -31,10 +31,12 @@ struct ProxyAPI: Sendable {
                 .methodNotAllowed,
                 "method \(request.method.rawValue) is not allowed by the HTTP trigger of function '\(function)'")
         }
-        if !resolution.isAnonymous {
-            try authenticator.verify(SignatureMiddleware.signedRequest(request), now: Date())
-        }
+        let check =
+            resolution.isAnonymous
+            ? PayloadCheck.none
+            : try authenticator.verify(SignatureMiddleware.signedRequest(request), now: Date())
         let body = try await InvocationAPI.collect(request, limit: Self.bodyLimit)
+        try check.verify(body: body)
         let call = InstanceCall(
             requestId: context.requestId,
             kind: .http(

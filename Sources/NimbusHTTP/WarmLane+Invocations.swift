@@ -5,7 +5,8 @@ import NimbusCore
 extension WarmLane {
     /// A sync invocation (`POST .../services/{service}/functions/{function}/invocations`) the lane may
     /// answer as ``InvocationAPI`` would. Async calls, log tails and a signature that does not verify
-    /// go to the router, which answers them (the last with FC's 403).
+    /// go to the router, which answers them (the last with FC's 403). Either scheme is verified by the
+    /// server's one ``RequestAuthenticator``; an ACS3 body's hash is checked in ``start`` once it is in.
     func invocationPlan(_ request: HTTPRequest, address: FunctionAddress, path: String, uri: String) -> Plan? {
         guard request.headerFields[InvocationAPI.invocationType]?.lowercased() != "async",
             request.headerFields[InvocationAPI.logType]?.lowercased() != "tail",
@@ -16,7 +17,12 @@ extension WarmLane {
         let signed = FCSignature.Request(
             method: request.method.rawValue, rawPath: path, rawQuery: query,
             headers: request.headerFields.map { ($0.name.canonicalName, $0.value) })
-        guard (try? authenticator.verify(signed, now: Date())) != nil else { return nil }
-        return Plan(resolution: resolution, requestURI: uri, call: .event)
+        let check: PayloadCheck
+        do {
+            check = try authenticator.verify(signed, now: Date())
+        } catch {
+            return nil  // the router verifies it again and answers with the error (no nonce was recorded)
+        }
+        return Plan(resolution: resolution, requestURI: uri, call: .event, payloadCheck: check)
     }
 }

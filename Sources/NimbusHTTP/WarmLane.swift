@@ -56,6 +56,8 @@ package struct WarmLane: CallLane {
         var resolution: FunctionRunner.Resolution
         var requestURI: String
         var call: Call
+        /// What the signature leaves to check on the body (ACS3's payload hash); nothing for anonymous calls.
+        var payloadCheck = PayloadCheck.none
     }
 
     /// Decides from the head alone; nil sends the request to the router.
@@ -87,7 +89,7 @@ package struct WarmLane: CallLane {
             return invocationPlan(request, address: address, path: path, uri: uri)
         case .httpTrigger(let address, let functionPath):
             // The router checks the signature of every other API path first, custom domain or not.
-            if path.hasPrefix(CallRoute.apiPrefix), !path.hasPrefix(CallRoute.proxyPrefix) { return nil }
+            if APIVersion.requiresSignature(path) { return nil }
             guard let resolution = cachedResolution(address),
                 resolution.httpTrigger != nil, resolution.isAnonymous,
                 resolution.httpMethods.contains(request.method.rawValue)
@@ -114,6 +116,12 @@ package struct WarmLane: CallLane {
     {
         let deployment = plan.resolution.deployment
         let requestId = RequestID.make()
+        do throws(NimbusError) {
+            try plan.payloadCheck.verify(body: body)
+        } catch {
+            return loop.makeSucceededFuture(
+                Self.finished(FCResponse.errorParts(error, requestId: requestId), requestId))
+        }
         let trigger: InvocationRecord.Trigger = if case .http = plan.call { .http } else { .sync }
         let call = {
             switch plan.call {
@@ -151,14 +159,18 @@ package struct WarmLane: CallLane {
         }.recover { error in
             let shown = (error as? NimbusError) ?? NimbusError(.internalServerError, "\(error)")
             return FCResponse.errorParts(FCErrorMiddleware.shown(shown, logger: logger), requestId: requestId)
-        }.map { (head, body) in
-            var head = head
-            head.headerFields[FCResponse.requestIdHeader] = requestId
-            head.headerFields[.date] = HTTPDate.now
-            head.headerFields[.server] = "nimbus"
-            head.headerFields[.contentLength] = String(body.readableBytes)
-            return (head, body)
-        }
+        }.map { Self.finished($0, requestId) }
+    }
+
+    /// The headers every answer of the lane carries.
+    static func finished(_ answer: (HTTPResponse, ByteBuffer), _ requestId: String) -> (HTTPResponse, ByteBuffer) {
+        var head = answer.0
+        let body = answer.1
+        head.headerFields[FCResponse.requestIdHeader] = requestId
+        head.headerFields[.date] = HTTPDate.now
+        head.headerFields[.server] = "nimbus"
+        head.headerFields[.contentLength] = String(body.readableBytes)
+        return (head, body)
     }
 }
 

@@ -20,7 +20,7 @@ import Testing
 
     func code(_ request: FCSignature.Request) -> NimbusError.Code? {
         do {
-            try RequestAuthenticator(credentials: credentials).verify(request, now: now)
+            _ = try RequestAuthenticator(credentials: credentials).verify(request, now: now)
             return nil
         } catch { return error.code }
     }

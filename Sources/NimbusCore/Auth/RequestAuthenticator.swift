@@ -1,51 +1,82 @@
 import Foundation
 
-/// Checks an FC-signed request: key id, signature, Date skew and security token.
+/// The one verifier of signed requests: the FC scheme (`FC <id>:<sig>`) and ACS3-HMAC-SHA256, on every
+/// prefix. The router's middleware, HTTP triggers and the warm lane all call ``verify(_:now:)``.
 package struct RequestAuthenticator: Sendable {
     package var credentials: Credentials
     package var maximumSkew: TimeInterval
+    /// Shared by every copy: the server has one authenticator, so one set of seen nonces.
+    package let replays: NonceLedger
 
-    package init(credentials: Credentials, maximumSkew: TimeInterval = 15 * 60) {
+    package init(credentials: Credentials, maximumSkew: TimeInterval = 15 * 60, replays: NonceLedger? = nil) {
         self.credentials = credentials
         self.maximumSkew = maximumSkew
+        self.replays = replays ?? NonceLedger(skewSeconds: Int64(maximumSkew.rounded(.up)))
     }
 
-    package func verify(_ request: FCSignature.Request, now: Date) throws(NimbusError) {
+    /// Checks everything the request's head carries; what is left for the body comes back (ACS3 signs the
+    /// body's hash, which the caller checks once it has read the body).
+    package func verify(_ request: FCSignature.Request, now: Date) throws(NimbusError) -> PayloadCheck {
         guard let authorization = request.header("authorization") else {
             throw NimbusError(.missingRequiredHeader, "required HTTP header Authorization was not specified")
         }
+        if authorization.hasPrefix(ACS3Signature.algorithm + " ") {
+            return try verifyACS3(request, authorization: authorization, now: now)
+        }
+        try verifyFC(request, authorization: authorization, now: now)
+        return .none
+    }
+
+    func verifyFC(_ request: FCSignature.Request, authorization: String, now: Date) throws(NimbusError) {
         guard authorization.hasPrefix("FC "), let colon = authorization.lastIndex(of: ":") else {
-            throw NimbusError(.accessDenied, "the Authorization header must be 'FC <accessKeyId>:<signature>'")
+            throw NimbusError(
+                .accessDenied,
+                "the Authorization header must be 'FC <accessKeyId>:<signature>' or '\(ACS3Signature.algorithm) ...'")
         }
         let keyId = String(authorization[authorization.index(authorization.startIndex, offsetBy: 3)..<colon])
         let signature = String(authorization[authorization.index(after: colon)...])
-        guard FCSignature.constantTimeEquals(keyId, credentials.accessKeyId) else {
-            throw NimbusError(.invalidAccessKeyID, "invalid access key ID '\(keyId)'")
-        }
+        try checkKey(keyId)
         guard let dateHeader = request.header("date") else {
             throw NimbusError(.missingRequiredHeader, "required HTTP header Date was not specified")
         }
         guard let date = HTTPDate.parse(dateHeader) else {
             throw NimbusError(.accessDenied, "the Date header '\(dateHeader)' is not an RFC 1123 date")
         }
+        try checkSkew(date, as: dateHeader, now: now)
+        if let token = request.header("x-fc-security-token") { try checkToken(token) }
+        let expected = FCSignature.signature(FCSignature.stringToSign(request), secret: credentials.accessKeySecret)
+        guard FCSignature.constantTimeEquals(signature, expected) else { throw Self.mismatch }
+    }
+
+    func checkKey(_ keyId: String) throws(NimbusError) {
+        guard FCSignature.constantTimeEquals(keyId, credentials.accessKeyId) else {
+            throw NimbusError(.invalidAccessKeyID, "invalid access key ID '\(keyId)'")
+        }
+    }
+
+    func checkSkew(_ date: Date, as text: String, now: Date) throws(NimbusError) {
         guard abs(date.timeIntervalSince(now)) <= maximumSkew else {
             throw NimbusError(
                 .requestTimeTooSkewed,
-                "the difference between the request time '\(dateHeader)' and the server time is over 15 minutes")
-        }
-        if let token = request.header("x-fc-security-token") {
-            guard let expected = credentials.securityToken, FCSignature.constantTimeEquals(token, expected) else {
-                throw NimbusError(.invalidSecurityToken, "the security token is invalid")
-            }
-        }
-        let expected = FCSignature.signature(FCSignature.stringToSign(request), secret: credentials.accessKeySecret)
-        guard FCSignature.constantTimeEquals(signature, expected) else {
-            throw NimbusError(
-                .signatureNotMatch,
-                "The request signature we calculated does not match the signature you provided. "
-                    + "Check your access key and signing method")
+                "the difference between the request time '\(text)' and the server time is over 15 minutes")
         }
     }
+
+    /// A token sent must be the one issued with the key; without STS configured, any token is refused.
+    func checkToken(_ token: String) throws(NimbusError) {
+        guard let expected = credentials.securityToken else {
+            throw NimbusError(
+                .invalidSecurityToken, "the request carries a security token, but this server has no STS configured")
+        }
+        guard FCSignature.constantTimeEquals(token, expected) else {
+            throw NimbusError(.invalidSecurityToken, "the security token is invalid")
+        }
+    }
+
+    static let mismatch = NimbusError(
+        .signatureNotMatch,
+        "The request signature we calculated does not match the signature you provided. "
+            + "Check your access key and signing method")
 }
 
 /// RFC 1123 dates as HTTP's `Date` header carries them: `Mon, 02 Jan 2023 15:04:05 GMT`.

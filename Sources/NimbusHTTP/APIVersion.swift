@@ -1,0 +1,17 @@
+/// The API prefixes Nimbus serves. Both take either signature scheme (FC or ACS3-HMAC-SHA256); they
+/// differ only in what `ManagementAPI` reads and writes (fc3-api spec section 7).
+package enum APIVersion: String, CaseIterable, Sendable {
+    /// FC 2.0 as `aliyun-fc2` speaks it: qualifiers in the path (`services/{s}.{q}`).
+    case fc20160815 = "2016-08-15"
+    /// FC 2.0 as `alibabacloud_fc_open20210406` speaks it: `?qualifier=`, string `triggerConfig`, `PUT /tag`.
+    case fc20210406 = "2021-04-06"
+
+    /// `/2016-08-15`
+    package var prefix: String { "/" + rawValue }
+
+    /// Whether a path is the signed API's: everything under a prefix except HTTP-trigger paths, whose
+    /// triggers decide for themselves. The one rule the middleware and the warm lane share.
+    package static func requiresSignature(_ path: String) -> Bool {
+        allCases.contains { path.hasPrefix($0.prefix + "/") } && !path.hasPrefix(fc20160815.prefix + "/proxy/")
+    }
+}
