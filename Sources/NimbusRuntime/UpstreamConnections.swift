@@ -33,23 +33,31 @@ final class UpstreamConnections: Sendable {
         on loop: any EventLoop
     ) -> EventLoopFuture<UpstreamResponse> {
         let key = Key(loop: ObjectIdentifier(loop), instance: instance)
-        let promise = loop.makePromise(of: UpstreamResponse.self)
-        let send: @Sendable (any Channel) -> Void = { channel in
-            channel.writeAndFlush(UpstreamExchange(head: head, body: body, limit: limit, promise: promise))
-                .cascadeFailure(to: promise)
-        }
-        if let channel = takeIdle(key) {
-            send(channel)
-        } else {
-            connect(instance: instance, port: port, network: network, on: loop).whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    channel.closeFuture.whenComplete { _ in self.forget(channel, key: key) }
-                    send(channel)
-                case .failure(let error): promise.fail(error)
-                }
+        let request = (head: head, body: body, limit: limit)
+        let onNewConnection: @Sendable () -> EventLoopFuture<UpstreamResponse> = {
+            self.connect(instance: instance, port: port, network: network, on: loop).flatMap { channel in
+                channel.closeFuture.whenComplete { _ in self.forget(channel, key: key) }
+                return Self.send(request, on: channel)
             }
         }
+        guard let channel = takeIdle(key) else { return onNewConnection() }
+        // A kept connection the program closed while it was idle (its server's keep-alive timeout:
+        // Node's 5 s, gunicorn's 2 s) can go out of the table just as this request goes out on it. It
+        // then ends before a byte of answer, and the request goes again, once, on a new connection.
+        // A program that read it and died answers nothing there either: still a crash, not a retry loop.
+        return Self.send(request, on: channel).flatMapError { error in
+            guard case UpstreamError.closedBeforeResponse = error else { return loop.makeFailedFuture(error) }
+            return onNewConnection()
+        }
+    }
+
+    private static func send(
+        _ request: (head: HTTPRequestHead, body: ByteBuffer, limit: Int), on channel: any Channel
+    ) -> EventLoopFuture<UpstreamResponse> {
+        let promise = channel.eventLoop.makePromise(of: UpstreamResponse.self)
+        channel.writeAndFlush(
+            UpstreamExchange(head: request.head, body: request.body, limit: request.limit, promise: promise)
+        ).cascadeFailure(to: promise)
         return promise.futureResult
     }
 
@@ -121,7 +129,8 @@ struct UpstreamResponse: Sendable {
 }
 
 enum UpstreamError: Error {
-    case closedBeforeResponse, replyTooLarge, busy
+    /// The connection ended before a byte of the answer; `closedMidResponse` after some.
+    case closedBeforeResponse, closedMidResponse, replyTooLarge, busy
 }
 
 /// The outbound message that starts an exchange on an upstream connection.
@@ -183,7 +192,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish(with: .failure(UpstreamError.closedBeforeResponse))
+        finish(with: .failure(head == nil ? UpstreamError.closedBeforeResponse : UpstreamError.closedMidResponse))
         context.fireChannelInactive()
     }
 

@@ -120,7 +120,9 @@ import Testing
     }
 }
 
-/// A program on 127.0.0.1: `/ok` echoes the body, `/hang` never answers, `/drop` closes the connection.
+/// A program on 127.0.0.1: `/ok` echoes the body, `/hang` never answers, `/drop` closes the connection,
+/// `/drop-reused` closes it unanswered when it served a request before (a server's keep-alive timeout
+/// closing an idle connection just as a request goes out on it).
 final class FakeProgram: Sendable {
     let channel: any Channel
     let port: Int
@@ -160,6 +162,8 @@ final class FakeProgram: Sendable {
         let record: (HTTPRequestHead) -> Void
         var head: HTTPRequestHead?
         var body = ByteBuffer()
+        /// Requests answered on this connection.
+        var answered = 0
 
         init(record: @escaping (HTTPRequestHead) -> Void) { self.record = record }
 
@@ -172,7 +176,9 @@ final class FakeProgram: Sendable {
             case .body(var part): body.writeBuffer(&part)
             case .end:
                 switch head?.uri {
-                case "/ok":
+                case "/drop-reused" where answered > 0: context.close(promise: nil)
+                case "/ok", "/drop-reused":
+                    answered += 1
                     var answer = ByteBuffer(string: "echo ")
                     answer.writeBuffer(&body)
                     var headers = HTTPHeaders()
