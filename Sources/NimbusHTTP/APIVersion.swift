@@ -9,6 +9,12 @@ package enum APIVersion: String, CaseIterable, Sendable {
     /// `/2016-08-15`
     package var prefix: String { "/" + rawValue }
 
+    /// The version whose prefix a path starts with.
+    package init?(path: String) {
+        guard let version = Self.allCases.first(where: { path.hasPrefix($0.prefix + "/") }) else { return nil }
+        self = version
+    }
+
     /// Whether a path is the signed API's: everything under a prefix except HTTP-trigger paths, whose
     /// triggers decide for themselves. The one rule the middleware and the warm lane share.
     package static func requiresSignature(_ path: String) -> Bool {

@@ -12,14 +12,14 @@ struct AsyncInvocationAPI: Sendable {
     func register(on api: RouterGroup<NimbusRequestContext>) {
         let base = "services/:service/functions/:function/stateful-async-invocations"
         api.get(RouterPath(base + "/:id")) { request, context in
-            let (target, id) = try await locate(context)
+            let (target, id) = try await locate(request, context)
             guard let event = try await store.event(invocationId: id, function: target) else {
                 throw Self.notFound(id, target)
             }
             return FCResponse.json(Self.representation(event, includePayload: true))
         }
-        api.put(RouterPath(base + "/:id")) { _, context in
-            let (target, id) = try await locate(context)
+        api.put(RouterPath(base + "/:id")) { request, context in
+            let (target, id) = try await locate(request, context)
             let key = AsyncEventKey(
                 serviceName: target.serviceName, functionName: target.functionName, invocationId: id)
             guard try await dispatcher.stop(key, target: target) != nil else {
@@ -28,7 +28,7 @@ struct AsyncInvocationAPI: Sendable {
             return FCResponse.json([:])
         }
         api.get(RouterPath(base)) { request, context in
-            let target = try await function(context)
+            let target = try await function(request, context)
             let query = ManagementAPI.query(request)
             let (filter, limit) = try Self.filter(query, target)
             let page = try await store.listEvents(filter, limit: limit, nextToken: query["nextToken"])
@@ -41,15 +41,15 @@ struct AsyncInvocationAPI: Sendable {
         }
     }
 
-    func function(_ context: NimbusRequestContext) async throws -> QualifiedFunction {
-        let (service, qualifier) = ManagementAPI.qualified(try ManagementAPI.parameter(context, "service"))
+    func function(_ request: Request, _ context: NimbusRequestContext) async throws -> QualifiedFunction {
+        let (service, qualifier) = try ManagementAPI.qualified(request, context)
         let function = try ManagementAPI.parameter(context, "function")
         _ = try await control.function(function, service: service)
         return QualifiedFunction(serviceName: service, qualifier: qualifier, functionName: function)
     }
 
-    func locate(_ context: NimbusRequestContext) async throws -> (QualifiedFunction, String) {
-        (try await function(context), try ManagementAPI.parameter(context, "id"))
+    func locate(_ request: Request, _ context: NimbusRequestContext) async throws -> (QualifiedFunction, String) {
+        (try await function(request, context), try ManagementAPI.parameter(context, "id"))
     }
 
     static func notFound(_ id: String, _ target: QualifiedFunction) -> NimbusError {

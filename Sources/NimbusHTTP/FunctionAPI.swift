@@ -42,11 +42,13 @@ package struct FunctionAPI: Sendable {
     }
 
     package func register(on router: Router<NimbusRequestContext>) {
-        let api = router.group(RouterPath(ManagementAPI.prefix))
-        InvocationAPI(runner: runner, events: events).register(on: api)
-        AsyncInvocationAPI(control: runner.control, store: eventStore, dispatcher: events).register(on: api)
-        registerLogs(on: api)
-        registerInstances(on: api)
+        for version in APIVersion.allCases {
+            let api = router.group(RouterPath(version.prefix))
+            InvocationAPI(runner: runner, events: events).register(on: api)
+            AsyncInvocationAPI(control: runner.control, store: eventStore, dispatcher: events).register(on: api)
+            registerLogs(on: api)
+            registerInstances(on: api)
+        }
     }
 
     /// Nimbus's own addition: a function's log lines, newest last (`since` in ms since the epoch).
@@ -74,8 +76,8 @@ package struct FunctionAPI: Sendable {
     }
 
     func registerInstances(on api: RouterGroup<NimbusRequestContext>) {
-        api.get("services/:service/functions/:function/instances") { _, context in
-            let (service, qualifier) = ManagementAPI.qualified(try ManagementAPI.parameter(context, "service"))
+        api.get("services/:service/functions/:function/instances") { request, context in
+            let (service, qualifier) = try ManagementAPI.qualified(request, context)
             let function = try ManagementAPI.parameter(context, "function")
             _ = try await runner.deployment(service: service, qualifier: qualifier, function: function)
             let running = await runner.instances(service: service, function: function)

@@ -21,11 +21,7 @@ struct InvocationAPI: Sendable {
     }
 
     func invoke(_ request: Request, _ context: NimbusRequestContext) async throws -> Response {
-        // The parser the warm lane uses names the function, so both read a path the same way.
-        guard
-            case .invocation(let address) = try CallRoute.parse(
-                method: request.method.rawValue, path: request.uri.path, invocationTarget: nil, domain: nil)
-        else { throw NimbusError.invalidArgument("not an invocation path: \(request.uri.path)") }
+        let address = try Self.address(request, context)
         let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let deployment = try await runner.resolve(service: service, qualifier: qualifier, function: function).deployment
         let isAsync = request.headers[Self.invocationType]?.lowercased() == "async"
@@ -40,6 +36,21 @@ struct InvocationAPI: Sendable {
             wantsLogTail: request.headers[Self.logType]?.lowercased() == "tail")
         let reply = try await runner.run(deployment, call, trigger: .sync)
         return Self.response(reply, deployment: deployment, status: .ok)
+    }
+
+    /// The function a call names. On 2016-08-15 the parser the warm lane uses reads the path, so both read
+    /// it the same way; 2021-04-06 (which the lane does not take) names its qualifier in `?qualifier=`.
+    static func address(_ request: Request, _ context: NimbusRequestContext) throws -> FunctionAddress {
+        guard APIVersion(path: request.uri.path) == .fc20160815 else {
+            let (service, qualifier) = try ManagementAPI.qualified(request, context)
+            return FunctionAddress(
+                service: service, qualifier: qualifier, function: try ManagementAPI.parameter(context, "function"))
+        }
+        guard
+            case .invocation(let address) = try CallRoute.parse(
+                method: request.method.rawValue, path: request.uri.path, invocationTarget: nil, domain: nil)
+        else { throw NimbusError.invalidArgument("not an invocation path: \(request.uri.path)") }
+        return address
     }
 
     /// Commits the event, then answers 202 with its invocation id (FC's stateful async invocation id).

@@ -9,11 +9,12 @@ extension ManagementAPI {
             (.asyncInvoke, "async-invoke-config"),
         ] {
             api.put(RouterPath(function + suffix)) { request, context in
-                let record = try await control.putConfig(kind, for: try Self.target(context), try await fields(request))
+                let record = try await control.putConfig(
+                    kind, for: try Self.target(request, context), try await fields(request))
                 return FCResponse.json(Representations.config(record, accountId: control.credentials.accountId))
             }
-            api.get(RouterPath(function + suffix)) { _, context in
-                let target = try Self.target(context)
+            api.get(RouterPath(function + suffix)) { request, context in
+                let target = try Self.target(request, context)
                 guard let record = try await control.config(kind, for: target) else {
                     return try Self.missingConfig(kind, target, accountId: control.credentials.accountId)
                 }
@@ -22,8 +23,8 @@ extension ManagementAPI {
                     Representations.config(record, accountId: control.credentials.accountId, current: current))
             }
             if kind != .provision {
-                api.delete(RouterPath(function + suffix)) { _, context in
-                    let target = try Self.target(context)
+                api.delete(RouterPath(function + suffix)) { request, context in
+                    let target = try Self.target(request, context)
                     guard try await control.deleteConfig(kind, for: target) else {
                         _ = try Self.missingConfig(kind, target, accountId: control.credentials.accountId)
                         return FCResponse.noContent()
@@ -70,8 +71,8 @@ extension ManagementAPI {
         }
     }
 
-    static func target(_ context: NimbusRequestContext) throws -> QualifiedFunction {
-        let (service, qualifier) = qualified(try parameter(context, "service"))
+    static func target(_ request: Request, _ context: NimbusRequestContext) throws -> QualifiedFunction {
+        let (service, qualifier) = try qualified(request, context)
         return QualifiedFunction(
             serviceName: service, qualifier: qualifier, functionName: try parameter(context, "function"))
     }

@@ -14,7 +14,7 @@ extension ManagementAPI {
             return FCResponse.json(Representations.function(record), etag: record.meta.etag)
         }
         api.get("services/:service/functions") { request, context in
-            let (service, qualifier) = Self.qualified(try Self.parameter(context, "service"))
+            let (service, qualifier) = try Self.qualified(request, context)
             let page = try PageQuery(query: Self.query(request))
             let result =
                 if let snapshot = try await control.snapshot(service: service, qualifier: qualifier) {
@@ -26,8 +26,8 @@ extension ManagementAPI {
                 Representations.list(
                     "functions", result.items.map(Representations.function), nextToken: result.nextToken))
         }
-        api.get("services/:service/functions/:function") { _, context in
-            let record = try await readFunction(context)
+        api.get("services/:service/functions/:function") { request, context in
+            let record = try await readFunction(request, context)
             return FCResponse.json(Representations.function(record), etag: record.meta.etag)
         }
         api.put("services/:service/functions/:function") { request, context in
@@ -45,15 +45,15 @@ extension ManagementAPI {
             return FCResponse.noContent()
         }
         api.get("services/:service/functions/:function/code") { request, context in
-            let record = try await readFunction(context)
+            let record = try await readFunction(request, context)
             let url = codeLinks.url(base: Self.baseURL(request), digest: record.code.digest)
             return FCResponse.json(["url": .string(url), "checksum": .string(record.code.checksum)])
         }
     }
 
     /// A function addressed through `{service}.{qualifier}`: LATEST, or as a version or alias holds it.
-    func readFunction(_ context: NimbusRequestContext) async throws -> FunctionRecord {
-        let (service, qualifier) = Self.qualified(try Self.parameter(context, "service"))
+    func readFunction(_ request: Request, _ context: NimbusRequestContext) async throws -> FunctionRecord {
+        let (service, qualifier) = try Self.qualified(request, context)
         let name = try Self.parameter(context, "function")
         guard let snapshot = try await control.snapshot(service: service, qualifier: qualifier) else {
             return try await control.function(name, service: service)

@@ -20,8 +20,8 @@ extension ManagementAPI {
                 Representations.list("services", result.items.map(Representations.service), nextToken: result.nextToken)
             )
         }
-        api.get("services/:service") { _, context in
-            let (service, qualifier) = Self.qualified(try Self.parameter(context, "service"))
+        api.get("services/:service") { request, context in
+            let (service, qualifier) = try Self.qualified(request, context)
             let snapshot = try await control.snapshot(service: service, qualifier: qualifier)
             let record = if let snapshot { snapshot.service } else { try await control.service(service) }
             return FCResponse.json(Representations.service(record), etag: record.meta.etag)

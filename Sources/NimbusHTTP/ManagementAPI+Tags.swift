@@ -2,16 +2,18 @@ import Hummingbird
 import NimbusCore
 
 extension ManagementAPI {
-    func registerTags(on api: RouterGroup<NimbusRequestContext>) {
+    func registerTags(on api: RouterGroup<NimbusRequestContext>, version: APIVersion) {
         api.post("tag") { request, _ in
             let arn = try await control.tagResource(try await fields(request))
             return FCResponse.json(["resourceArn": .string(arn)])
         }
-        // The SDK untags with DELETE and a JSON body, and expects JSON back.
-        api.delete("tag") { request, _ in
+        // aliyun-fc2 untags with DELETE and a JSON body, and expects JSON back; the 2021-04-06 SDK uses PUT.
+        let untag = { @Sendable (request: Request, _: NimbusRequestContext) async throws -> Response in
             let arn = try await control.untagResource(try await fields(request))
             return FCResponse.json(["resourceArn": .string(arn)])
         }
+        api.delete("tag", use: untag)
+        if version == .fc20210406 { api.put("tag", use: untag) }
         api.get("tag") { request, _ in
             let (arn, tags) = try await control.resourceTags(Self.query(request)["resourceArn"])
             return FCResponse.json(

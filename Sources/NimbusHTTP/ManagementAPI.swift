@@ -3,9 +3,10 @@ import HTTPTypes
 import Hummingbird
 import NimbusCore
 
-/// The FC 2016-08-15 management API: routes that parse HTTP, call the ``ControlPlane`` and render FC's JSON.
+/// The FC 2.0 management API: routes that parse HTTP, call the ``ControlPlane`` and render FC's JSON, mounted
+/// under every ``APIVersion`` prefix (one table; the few differences of 2021-04-06 are decided per route).
 package struct ManagementAPI: Sendable {
-    package static let prefix = "/2016-08-15"
+    package static let prefix = APIVersion.fc20160815.prefix
 
     let control: ControlPlane
     let codeLinks: CodeLinkSigner
@@ -30,15 +31,17 @@ package struct ManagementAPI: Sendable {
     }
 
     package func register(on router: Router<NimbusRequestContext>) {
-        let api = router.group(RouterPath(Self.prefix))
-        registerServices(on: api)
-        registerFunctions(on: api)
-        registerTriggers(on: api)
-        registerTags(on: api)
-        registerConfigs(on: api)
-        registerReleases(on: api)
-        registerDomains(on: api)
-        registerNotYetServed(on: api)
+        for version in APIVersion.allCases {
+            let api = router.group(RouterPath(version.prefix))
+            registerServices(on: api)
+            registerFunctions(on: api)
+            registerTriggers(on: api, version: version)
+            registerTags(on: api, version: version)
+            registerConfigs(on: api)
+            registerReleases(on: api)
+            registerDomains(on: api)
+            registerNotYetServed(on: api, version: version)
+        }
         codeLinks.register(on: router)
     }
 
@@ -73,6 +76,17 @@ package struct ManagementAPI: Sendable {
     static func qualified(_ segment: String) -> (service: String, qualifier: String) {
         let address = FunctionAddress(segment: segment, function: "")
         return (address.service, address.qualifier)
+    }
+
+    /// The `:service` parameter and its qualifier: from the segment on 2016-08-15, and on 2021-04-06 from
+    /// `?qualifier=` when given (fc3-api spec 7).
+    static func qualified(_ request: Request, _ context: NimbusRequestContext) throws -> (
+        service: String, qualifier: String
+    ) {
+        let (service, qualifier) = qualified(try parameter(context, "service"))
+        guard APIVersion(path: request.uri.path) == .fc20210406, let asked = query(request)["qualifier"], !asked.isEmpty
+        else { return (service, qualifier) }
+        return (service, asked)
     }
 
     /// The endpoint clients used, for links back to this server.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NimbusCore
 
@@ -34,8 +35,14 @@ package struct SignatureMiddleware: RouterMiddleware {
     }
 
     static func signedRequest(_ request: Request) -> FCSignature.Request {
-        FCSignature.Request(
-            method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query,
-            headers: request.headers.map { ($0.name.canonicalName, $0.value) })
+        signedRequest(request.head, path: request.uri.path, query: request.uri.query)
+    }
+
+    /// The parts a signature covers. `path` is as sent (not decoded), without the query.
+    static func signedRequest(_ head: HTTPRequest, path: String, query: String?) -> FCSignature.Request {
+        var headers = head.headerFields.map { ($0.name.canonicalName, $0.value) }
+        // HTTP/1's Host header arrives as the request's authority, not among its fields; ACS3 signs it.
+        if let authority = head.authority { headers.append(("host", authority)) }
+        return FCSignature.Request(method: head.method.rawValue, rawPath: path, rawQuery: query, headers: headers)
     }
 }

@@ -18,7 +18,7 @@ package struct UsageAPI: Sendable {
     }
 
     package func register(on router: Router<NimbusRequestContext>) {
-        register(on: router.group(RouterPath(ManagementAPI.prefix)))
+        for version in APIVersion.allCases { register(on: router.group(RouterPath(version.prefix))) }
     }
 
     func register(on api: RouterGroup<NimbusRequestContext>) {

@@ -14,9 +14,7 @@ extension WarmLane {
             let resolution = cachedResolution(address)
         else { return nil }
         let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
-        let signed = FCSignature.Request(
-            method: request.method.rawValue, rawPath: path, rawQuery: query,
-            headers: request.headerFields.map { ($0.name.canonicalName, $0.value) })
+        let signed = SignatureMiddleware.signedRequest(request, path: path, query: query)
         let check: PayloadCheck
         do {
             check = try authenticator.verify(signed, now: Date())

@@ -17,9 +17,11 @@ import ServiceLifecycle
 
 /// The composition root: opens the data dir, builds the stores, the control plane and the router.
 package enum NimbusServer {
-    /// Builds the application. `onRunning` receives the bound port (useful with port 0).
+    /// Builds the application. `onRunning` receives the bound port (useful with port 0); `onRoutes` every
+    /// route the router holds, as `METHOD /path/{parameter}` (the route-walk test proves each is signed).
     package static func makeApplication(
         _ configuration: NimbusConfiguration, logger: Logger = Logger(label: "nimbus"),
+        onRoutes: @Sendable ([String]) -> Void = { _ in },
         onRunning: @escaping @Sendable (Int, CredentialsFile.Loaded) async -> Void = { _, _ in }
     ) async throws -> some ApplicationProtocol {
         let sandbox = try await StartupCheck.resolve(configuration, logger: logger)
@@ -101,6 +103,7 @@ package enum NimbusServer {
             await dispatcher.refreshGauges()
             instanceGauges.record(await supervisor.instanceCounts())
         }.register(on: router)
+        onRoutes(router.routes.map(\.description))
 
         // Shutdown runs in reverse: timers stop, running events drain, instances stop, the last records flush.
         var services: [any Service] = [recorder, supervisor, dispatcher, timers]

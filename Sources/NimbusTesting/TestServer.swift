@@ -52,12 +52,16 @@ package enum TestServer {
 extension TestClientProtocol {
     /// Sends a signed request with an optional JSON body.
     package func signed(
-        _ method: HTTPRequest.Method, _ path: String, query: String? = nil, json: String? = nil,
-        extra: HTTPFields = [:]
+        _ method: HTTPRequest.Method, _ path: String, scheme: TestServer.Scheme = .fc, query: String? = nil,
+        json: String? = nil, extra: HTTPFields = [:]
     ) async throws -> TestResponse {
+        let headers =
+            switch scheme {
+            case .fc: TestServer.signedHeaders(method, path, query: query, extra: extra)
+            case .acs3: TestServer.acs3Headers(method, path, query: query, body: json ?? "", extra: extra)
+            }
         let uri = query.map { "\(path)?\($0)" } ?? path
         return try await executeRequest(
-            uri: uri, method: method, headers: TestServer.signedHeaders(method, path, query: query, extra: extra),
-            body: json.map { ByteBuffer(string: $0) })
+            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
 }
