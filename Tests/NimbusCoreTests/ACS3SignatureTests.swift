@@ -92,6 +92,15 @@ import Testing
         #expect(ACS3Signature.canonicalQuery(raw) == canonical)
     }
 
+    @Test func headerValuesAreTrimmedAndRepeatedOnesJoinedSorted() throws {
+        let request = FCSignature.Request(
+            method: "get", rawPath: "", rawQuery: nil,
+            headers: [("Host", " h "), ("X-A", " 2 "), ("x-a", "1\t"), ("x-b", " in  side "), ("x-c", "\r\n")])
+        let canonical = try ACS3Signature.canonicalRequest(
+            request, signedHeaders: ["host", "x-a", "x-b", "x-c"], payloadHash: "p")
+        #expect(canonical == "GET\n/\n\nhost:h\nx-a:1,2\nx-b:in  side\nx-c:\n\nhost;x-a;x-b;x-c\np")
+    }
+
     @Test func parsesTheAuthorizationHeaderStrictly() throws {
         let parsed = try ACS3Signature.Authorization(
             parsing: "ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host;x-acs-date,Signature=ab")

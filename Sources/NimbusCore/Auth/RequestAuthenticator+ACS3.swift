@@ -82,7 +82,7 @@ extension RequestAuthenticator {
         guard let value = request.header(name) else {
             throw NimbusError(.missingRequiredHeader, "required HTTP header \(name) was not specified")
         }
-        return value.trimmingCharacters(in: .whitespaces)
+        return String(ACS3Signature.trimmed(value))
     }
 
     static func isLowerHex(_ byte: UInt8) -> Bool {
