@@ -195,3 +195,37 @@ def test_acs3_on_the_2016_prefix_through_the_warm_lane(fc, endpoint, make_zip, s
         return recording(request, runtime_option)
     monkeypatch.setattr(DaraCore, 'do_action', staticmethod(forging))
     _refused(lambda: invoke('signed'), 403, 'SignatureNotMatch')
+
+
+WSGI_SRC = """def handler(environ, start_response):
+    body = environ['wsgi.input'].read(int(environ.get('CONTENT_LENGTH') or 0))
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [b'seen:' + body]
+"""
+
+
+def test_an_acs3_signed_call_to_a_function_auth_http_trigger(fc, endpoint, make_zip, sent):
+    """HTTP triggers with `authType: function` check the signature through the same verifier: ACS3 works there."""
+    service, function = unique('svc'), unique('fn')
+    fc.create_service(fc21.CreateServiceRequest(service_name=service))
+    with open(make_zip({'index.py': WSGI_SRC}), 'rb') as archive:
+        code = base64.b64encode(archive.read()).decode()
+    fc.create_function(service, fc21.CreateFunctionRequest(
+        function_name=function, runtime='python3', handler='index.handler', memory_size=128, timeout=10,
+        code=fc21.Code(zip_file=code)))
+    fc.create_trigger(service, function, fc21.CreateTriggerRequest(
+        trigger_name='web', trigger_type='http',
+        trigger_config=json.dumps({'authType': 'function', 'methods': ['POST']})))
+    path = '/2016-08-15/proxy/{0}/{1}/items'.format(service, function)
+    assert requests.post(endpoint + path, data=b'x', timeout=30).status_code == 403, 'unsigned must be refused'
+    params = open_models.Params(action='HttpTrigger', version='2021-04-06', protocol='HTTP', pathname=path,
+                                method='POST', auth_type='AK', style='ROA', req_body_type='json', body_type='byte')
+    answer = fc.call_api(params, open_models.OpenApiRequest(body='hello'), util_models.RuntimeOptions())
+    assert answer['body'] == b'seen:hello'
+    method, url, headers, body = sent[-1]
+    replay = requests.request(method, url, headers=headers, data=body, timeout=30)
+    assert replay.status_code == 403 and replay.json()['Code'] == 'SignatureNonceUsed', replay.text
+    wrong = _client(endpoint, secret='not-the-secret')
+    with pytest.raises(ClientException) as info:
+        wrong.call_api(params, open_models.OpenApiRequest(body='hello'), util_models.RuntimeOptions())
+    assert (info.value.status_code, info.value.code) == (403, 'SignatureNotMatch')
