@@ -132,4 +132,38 @@ import Testing
             #expect(evil.status == .notFound, "a body changed after signing must have no effect")
         }
     }
+
+    @Test func hostileACS3HeadersAreRefusedWithAnFCError() async throws {
+        try await TestServer.withLiveServer { client in
+            let valid = TestServer.acs3Headers(.get, "\(Self.api)/services")
+            let authorization = try #require(valid[.authorization])
+            var variants: [HTTPFields] = []
+            for value in [
+                "ACS3-HMAC-SHA256", "ACS3-HMAC-SHA256 ", "ACS3-HMAC-SHA256 ,,,", "ACS3-HMAC-SHA256 Credential==",
+                "ACS3-HMAC-SHA256 Credential=\u{7F},SignedHeaders=;,Signature=%",
+                authorization.replacingOccurrences(of: "Signature=", with: "Signature=zz"),
+                authorization + ",Signature=00", String(repeating: "ACS3-HMAC-SHA256 ", count: 500),
+            ] {
+                var headers = valid
+                headers[.authorization] = value
+                variants.append(headers)
+            }
+            for (name, value) in [
+                ("x-acs-date", "9999-99-99T99:99:99Z"), ("x-acs-date", "-9223372036854775808"),
+                ("x-acs-content-sha256", String(repeating: "g", count: 64)), ("x-acs-signature-nonce", ""),
+                ("x-acs-security-token", "\u{0}"),
+            ] {
+                var headers = valid
+                headers[HTTPField.Name(name)!] = value
+                variants.append(headers)
+            }
+            for headers in variants {
+                let response = try await client.executeRequest(
+                    uri: "\(Self.api)/services", method: .get, headers: headers, body: nil)
+                #expect((400..<500).contains(response.status.code), "\(headers)")
+                #expect(try Self.json(response)["Code"] != nil, "\(headers)")
+            }
+            #expect(try await client.signed(.get, "\(Self.api)/services", scheme: .acs3).status == .ok)
+        }
+    }
 }
