@@ -50,6 +50,18 @@ import Testing
         #expect(code(signed(extra: [("x-fc-security-token", "stolen")])) == .invalidSecurityToken)
     }
 
+    @Test func acceptsTheHTTPTriggerHelpersQueryInTheOrderSent() throws {
+        var request = FCSignature.Request(
+            method: "GET", rawPath: "/2016-08-15/proxy/s/f/items", rawQuery: "b=2&a=x+y%20z",
+            headers: [("date", "Mon, 02 Jan 2023 15:04:05 GMT")])
+        #expect(FCSignature.sentOrderResource(request) == "/2016-08-15/proxy/s/f/items\nb=2\na=x+y z")
+        let toSign = FCSignature.stringToSign(request, resource: FCSignature.sentOrderResource(request))
+        request.headers.append(("authorization", "FC AK:" + FCSignature.signature(toSign, secret: "secret")))
+        #expect(code(request) == nil)
+        request.rawQuery = "a=x+y%20z&b=2"
+        #expect(code(request) == .signatureNotMatch, "the order is signed")
+    }
+
     @Test func httpDateRoundTrips() {
         #expect(HTTPDate.format(now) == "Mon, 02 Jan 2023 15:04:05 GMT")
         #expect(HTTPDate.parse("not a date") == nil)

@@ -225,6 +225,9 @@ def test_an_acs3_signed_call_to_a_function_auth_http_trigger(fc, endpoint, make_
     method, url, headers, body = sent[-1]
     replay = requests.request(method, url, headers=headers, data=body, timeout=30)
     assert replay.status_code == 403 and replay.json()['Code'] == 'SignatureNonceUsed', replay.text
+    # The SDK's own HTTP-trigger helper signs with the FC scheme, its query in the order sent.
+    helper = fc.invoke_httptrigger(endpoint + path + '?b=2&a=x+y', 'POST', b'via helper', {})
+    assert (helper.status_code, helper.content) == (200, b'seen:via helper'), helper.text
     wrong = _client(endpoint, secret='not-the-secret')
     with pytest.raises(ClientException) as info:
         wrong.call_api(params, open_models.OpenApiRequest(body='hello'), util_models.RuntimeOptions())

@@ -50,13 +50,27 @@ package enum FCSignature {
         return path + "\n" + lines.joined(separator: "\n")
     }
 
+    /// The resource as the 2021-04-06 SDK's HTTP-trigger helper (`invoke_httptrigger`, gateway-fc-util)
+    /// signs it on any path: the decoded path, a newline, and the whole query percent-decoded (`+` kept) and
+    /// split on `&`, in the order sent (fc-api spec 2.7).
+    package static func sentOrderResource(_ request: Request) -> String {
+        let path = request.decodedPath.isEmpty ? "/" : request.decodedPath
+        guard let query = request.rawQuery, !query.isEmpty else { return path + "\n" }
+        let decoded = query.removingPercentEncoding ?? query
+        return path + "\n" + decoded.split(separator: "&", omittingEmptySubsequences: false).joined(separator: "\n")
+    }
+
     package static func stringToSign(_ request: Request) -> String {
+        stringToSign(request, resource: canonicalResource(request))
+    }
+
+    package static func stringToSign(_ request: Request, resource: String) -> String {
         [
             request.method.uppercased(),
             request.header("content-md5") ?? "",
             request.header("content-type") ?? "",
             request.header("date") ?? "",
-            canonicalHeaders(request) + canonicalResource(request),
+            canonicalHeaders(request) + resource,
         ].joined(separator: "\n")
     }
 

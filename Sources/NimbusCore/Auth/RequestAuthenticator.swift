@@ -44,8 +44,18 @@ package struct RequestAuthenticator: Sendable {
         }
         try checkSkew(date, as: dateHeader, now: now)
         if let token = request.header("x-fc-security-token") { try checkToken(token) }
-        let expected = FCSignature.signature(FCSignature.stringToSign(request), secret: credentials.accessKeySecret)
-        guard FCSignature.constantTimeEquals(signature, expected) else { throw Self.mismatch }
+        let secret = credentials.accessKeySecret
+        // aliyun-fc2's form first; then the 2021-04-06 HTTP-trigger helper's, which signs the query in the order
+        // sent (a signature over more of the request than the first form covers, so no weaker).
+        guard
+            FCSignature.constantTimeEquals(
+                signature, FCSignature.signature(FCSignature.stringToSign(request), secret: secret))
+                || FCSignature.constantTimeEquals(
+                    signature,
+                    FCSignature.signature(
+                        FCSignature.stringToSign(request, resource: FCSignature.sentOrderResource(request)),
+                        secret: secret))
+        else { throw Self.mismatch }
     }
 
     func checkKey(_ keyId: String) throws(NimbusError) {
