@@ -104,6 +104,17 @@ def test_a_users_order_of_calls(fc, make_zip):
     _refused(lambda: fc.get_service(service, fc21.GetServiceRequest()), 404, 'ServiceNotFound')
 
 
+def test_spaces_and_non_ascii_in_paths_and_queries_verify(fc):
+    """The verifier signs the path as sent and the query form-decoded and re-encoded, as the SDK does."""
+    assert fc.list_services(fc21.ListServicesRequest(prefix='my fn/ü*~', limit=3)).body.services == []
+    service = unique('svc')
+    fc.create_service(fc21.CreateServiceRequest(service_name=service, description='dé ü 汉字'))
+    error = _refused(lambda: fc.get_function(service, 'fn with space', fc21.GetFunctionRequest(qualifier='LATEST')),
+                     404, 'FunctionNotFound')
+    assert 'fn with space' in str(error)
+    assert fc.get_service(service, fc21.GetServiceRequest()).body.description == 'dé ü 汉字'
+
+
 def test_tags_untag_with_put(fc):
     service = unique('svc')
     fc.create_service(fc21.CreateServiceRequest(service_name=service))
