@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the Python interoperability suite (official aliyun-fc2 SDK against a real nimbus server).
+# Runs the Python interoperability suite (official aliyun-fc2 and alibabacloud_fc_open20210406 SDKs against a
+# real nimbus server).
 # Usage: tests/interop/run.sh [extra pytest args]   env: NIMBUS_BIN (default .build/debug/nimbus)
 set -euo pipefail
 
