@@ -115,6 +115,28 @@ def test_spaces_and_non_ascii_in_paths_and_queries_verify(fc):
     assert fc.get_service(service, fc21.GetServiceRequest()).body.description == 'dé ü 汉字'
 
 
+def test_an_async_invocation_and_its_record(fc, make_zip):
+    service, function = unique('svc'), unique('fn')
+    fc.create_service(fc21.CreateServiceRequest(service_name=service))
+    fc.create_function(service, fc21.CreateFunctionRequest(
+        function_name=function, runtime='python3', handler='index.handler', memory_size=128, timeout=10,
+        code=fc21.Code(zip_file=_zip_base64(make_zip))))
+    invocation = unique('inv')
+    headers = fc21.InvokeFunctionHeaders(x_fc_invocation_type='Async', x_fc_stateful_async_invocation_id=invocation,
+                                         x_fc_stateful_async_invocation_enable='true')
+    accepted = fc.invoke_function_with_options(service, function, fc21.InvokeFunctionRequest(body=b'later'), headers,
+                                               util_models.RuntimeOptions())
+    assert accepted.status_code == 202
+    deadline = time.time() + 30
+    while True:
+        record = fc.get_stateful_async_invocation(service, function, invocation,
+                                                  fc21.GetStatefulAsyncInvocationRequest(qualifier='LATEST')).body
+        if record.status in ('Succeeded', 'Failed') or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert (record.status, record.invocation_id, record.qualifier) == ('Succeeded', invocation, 'LATEST')
+
+
 def test_tags_untag_with_put(fc):
     service = unique('svc')
     fc.create_service(fc21.CreateServiceRequest(service_name=service))
