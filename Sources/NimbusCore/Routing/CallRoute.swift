@@ -40,6 +40,8 @@ package enum CallRoute: Equatable, Sendable {
     case other
 
     package static let apiPrefix = "/2016-08-15/"
+    /// Every API version's paths: never a bare path for `x-fc-invocation-target`.
+    package static let apiPrefixes = [apiPrefix, "/2021-04-06/", "/2023-03-30/"]
     package static let proxyPrefix = "/2016-08-15/proxy/"
     package static let servicesPrefix = "/2016-08-15/services/"
     /// The methods an HTTP trigger can be called with.
@@ -53,7 +55,7 @@ package enum CallRoute: Equatable, Sendable {
     package static func parse(method: String, path: String, invocationTarget: String?, domain: CustomDomainRecord?)
         throws(NimbusError) -> CallRoute
     {
-        if let invocationTarget, !path.hasPrefix(apiPrefix) {
+        if let invocationTarget, !apiPrefixes.contains(where: { path.hasPrefix($0) }) {
             let parts = invocationTarget.split(separator: "/").map(String.init)
             guard parts.count == 4, parts[0] == "2016-08-15", parts[1] == "proxy" else {
                 throw NimbusError.invalidArgument(
