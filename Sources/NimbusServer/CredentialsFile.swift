@@ -28,7 +28,14 @@ package enum CredentialsFile {
                 generated: false)
         }
         let file = dataDirectory.appendingPathComponent("credentials.json")
-        if let data = try? Data(contentsOf: file) {
+        // One that is there but cannot be read is an error, never a reason to write new ones over it.
+        if FileManager.default.fileExists(atPath: file.path) {
+            let data: Data
+            do {
+                data = try Data(contentsOf: file)
+            } catch {
+                throw NimbusError(.internalServerError, "cannot read \(file.path): \(error.localizedDescription)")
+            }
             let stored = try JSONDecoder().decode(Stored.self, from: data)
             return Loaded(
                 credentials: Credentials(
