@@ -40,8 +40,6 @@ package enum CallRoute: Equatable, Sendable {
     case other
 
     package static let apiPrefix = "/2016-08-15/"
-    /// Every API version's paths: never a bare path for `x-fc-invocation-target`.
-    package static let apiPrefixes = [apiPrefix, "/2021-04-06/", "/2023-03-30/"]
     package static let proxyPrefix = "/2016-08-15/proxy/"
     package static let servicesPrefix = "/2016-08-15/services/"
     /// The methods an HTTP trigger can be called with.
@@ -55,7 +53,8 @@ package enum CallRoute: Equatable, Sendable {
     package static func parse(method: String, path: String, invocationTarget: String?, domain: CustomDomainRecord?)
         throws(NimbusError) -> CallRoute
     {
-        if let invocationTarget, !apiPrefixes.contains(where: { path.hasPrefix($0) }) {
+        // Under any API version's prefix the path names the call, never the header.
+        if let invocationTarget, APIVersion(path: path) == nil {
             let parts = invocationTarget.split(separator: "/").map(String.init)
             guard parts.count == 4, parts[0] == "2016-08-15", parts[1] == "proxy" else {
                 throw NimbusError.invalidArgument(
