@@ -1,5 +1,6 @@
 import Foundation
 import NimbusCore
+import Synchronization
 
 /// The cgroup hierarchy instances are placed in: v1 (one folder per controller) or v2 (unified).
 package struct Cgroups: Sendable, Equatable {
@@ -101,6 +102,9 @@ package final class InstanceCgroup: Sendable {
     /// Kept open too: every call reads the OOM-kill count when it starts (a call's out-of-memory is
     /// a kill that happened during it, not one of a child an earlier call survived).
     let oomFile: Int32
+    /// The counters as they were when the folders were removed: an exchange that ends after its
+    /// instance's exit (the exit removes the cgroup) still reads the peak and the OOM kill.
+    private let lastCounters = Mutex<(peakBytes: Int?, oomKills: Int)?>(nil)
 
     init(version: Cgroups.Version, folders: [String: String]) {
         self.version = version
@@ -169,7 +173,9 @@ package final class InstanceCgroup: Sendable {
     var memoryController: String { version == .v1 ? "memory" : "unified" }
 
     /// Peak memory since the last reset, in bytes.
-    package func peakMemoryBytes() -> Int? { Self.readNumber(peakFile, after: "") }
+    package func peakMemoryBytes() -> Int? {
+        Self.readNumber(peakFile, after: "") ?? lastCounters.withLock { $0?.peakBytes }
+    }
 
     /// The number on the line of a kept-open control file that starts with `label` (the whole
     /// file when it is empty), read on every call: digits parsed in place, no String.
@@ -208,7 +214,9 @@ package final class InstanceCgroup: Sendable {
     }
 
     /// How many times the kernel killed a process of this instance for memory (the `oom_kill` line).
-    package func oomKills() -> Int { Self.readNumber(oomFile, after: "oom_kill ") ?? 0 }
+    package func oomKills() -> Int {
+        Self.readNumber(oomFile, after: "oom_kill ") ?? lastCounters.withLock { $0?.oomKills } ?? 0
+    }
 
     /// SIGKILL to every process still in the cgroup (escapes from process groups included).
     package func killAll() {
@@ -221,6 +229,10 @@ package final class InstanceCgroup: Sendable {
     /// Removes the cgroup's folders; false while processes are still in them.
     @discardableResult
     package func remove() -> Bool {
+        if let kills = Self.readNumber(oomFile, after: "oom_kill ") {
+            let peak = Self.readNumber(peakFile, after: "")
+            lastCounters.withLock { $0 = (peak, kills) }
+        }
         var removed = true
         for folder in folders.values where rmdir(folder) != 0 && errno != ENOENT { removed = false }
         return removed
