@@ -26,6 +26,7 @@ package struct NimbusError: Error, Equatable, Sendable, CustomStringConvertible 
         case provisionConfigNotFound = "ProvisionConfigNotFound"
         case onDemandConfigNotFound = "OnDemandConfigNotFound"
         case asyncInvocationNotFound = "StatefulAsyncInvocationNotFound"
+        case asyncTaskNotFound = "AsyncTaskNotFound"
         case asyncInvocationAlreadyExists = "StatefulAsyncInvocationAlreadyExists"
         case serviceAlreadyExists = "ServiceAlreadyExists"
         case functionAlreadyExists = "FunctionAlreadyExists"

@@ -42,7 +42,7 @@ package struct FunctionAPI: Sendable {
     }
 
     package func register(on router: Router<NimbusRequestContext>) {
-        for version in APIVersion.allCases {
+        for version in APIVersion.fc2 {
             let api = router.group(RouterPath(version.prefix))
             InvocationAPI(runner: runner, events: events).register(on: api)
             AsyncInvocationAPI(control: runner.control, store: eventStore, dispatcher: events).register(on: api)

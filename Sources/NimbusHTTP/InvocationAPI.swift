@@ -21,7 +21,14 @@ struct InvocationAPI: Sendable {
     }
 
     func invoke(_ request: Request, _ context: NimbusRequestContext) async throws -> Response {
-        let address = try Self.address(request, context)
+        try await invoke(request, context, at: try Self.address(request, context), taskIdHeader: Self.statefulId)
+    }
+
+    /// `taskIdHeader`: where the caller names an async call's id, and where the answer gives it (FC 2.0's
+    /// stateful invocation id, FC 3.0's async task id).
+    func invoke(
+        _ request: Request, _ context: NimbusRequestContext, at address: FunctionAddress, taskIdHeader: HTTPField.Name
+    ) async throws -> Response {
         let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let deployment = try await runner.resolve(service: service, qualifier: qualifier, function: function).deployment
         let isAsync = request.headers[Self.invocationType]?.lowercased() == "async"
@@ -29,7 +36,7 @@ struct InvocationAPI: Sendable {
         let payload = try await Self.collect(request, limit: limit)
         if isAsync {
             let target = QualifiedFunction(serviceName: service, qualifier: qualifier, functionName: function)
-            return try await enqueue(request, context, target: target, payload: payload)
+            return try await enqueue(request, context, target: target, payload: payload, idHeader: taskIdHeader)
         }
         let call = InstanceCall(
             requestId: context.requestId, kind: .event(payload),
@@ -54,28 +61,32 @@ struct InvocationAPI: Sendable {
     }
 
     /// Commits the event, then answers 202 with its invocation id (FC's stateful async invocation id).
-    func enqueue(_ request: Request, _ context: NimbusRequestContext, target: QualifiedFunction, payload: ByteBuffer)
-        async throws -> Response
-    {
+    func enqueue(
+        _ request: Request, _ context: NimbusRequestContext, target: QualifiedFunction, payload: ByteBuffer,
+        idHeader: HTTPField.Name
+    ) async throws -> Response {
         let policy = await runner.policy(for: target)
+        let named = try Self.invocationId(request.headers[idHeader], header: idHeader)
         let stateful =
             switch request.headers[Self.statefulEnable]?.lowercased() {
             case "true": true
             case "false": false
-            default: policy.stateful
+            default: policy.stateful || (named != nil && idHeader != Self.statefulId)
             }
-        let invocationId = try Self.invocationId(request.headers[Self.statefulId]) ?? context.requestId
+        let invocationId = named ?? context.requestId
         let event = AsyncEvent(
             invocationId: invocationId, requestId: context.requestId, target: target, source: .invoke,
             payload: Array(payload.readableBytesView), stateful: stateful, enqueuedTime: Date())
         try await events.accept([event])
         var headers = HTTPFields()
-        headers[Self.statefulId] = invocationId
+        headers[idHeader] = invocationId
         return Response(status: .accepted, headers: headers)
     }
 
     /// FC's rule for caller-chosen ids: up to 128 of `[A-Za-z0-9_-]`, starting with a letter or `_`.
-    static func invocationId(_ header: String?) throws(NimbusError) -> String? {
+    static func invocationId(_ header: String?, header name: HTTPField.Name = statefulId) throws(NimbusError)
+        -> String?
+    {
         guard let header, !header.isEmpty else { return nil }
         let allowed = header.unicodeScalars.allSatisfy {
             ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || $0 == "_" || $0 == "-"
@@ -84,7 +95,7 @@ struct InvocationAPI: Sendable {
             first == "_" || (first.isASCII && CharacterSet.letters.contains(first))
         else {
             throw .invalidArgument(
-                "X-Fc-Stateful-Async-Invocation-Id '\(header)' must be up to 128 letters, digits, '_' or '-', "
+                "\(name.canonicalName) '\(header)' must be up to 128 letters, digits, '_' or '-', "
                     + "starting with a letter or '_'")
         }
         return header

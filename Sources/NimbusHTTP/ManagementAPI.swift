@@ -31,7 +31,7 @@ package struct ManagementAPI: Sendable {
     }
 
     package func register(on router: Router<NimbusRequestContext>) {
-        for version in APIVersion.allCases {
+        for version in APIVersion.fc2 {
             let api = router.group(RouterPath(version.prefix))
             registerServices(on: api)
             registerFunctions(on: api)

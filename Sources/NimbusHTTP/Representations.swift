@@ -12,7 +12,9 @@ enum Representations {
     }
 
     static func service(_ record: ServiceRecord) -> [String: JSONValue] {
-        FCJSON.fields(of: record.spec).merging(meta(record.meta, idKey: "serviceId", nameKey: "serviceName")) { $1 }
+        var fields = FCJSON.fields(of: record.spec)
+        fields["holdsFC3Function"] = nil
+        return fields.merging(meta(record.meta, idKey: "serviceId", nameKey: "serviceName")) { $1 }
     }
 
     static func function(_ record: FunctionRecord) -> [String: JSONValue] {

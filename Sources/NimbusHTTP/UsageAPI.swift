@@ -18,7 +18,7 @@ package struct UsageAPI: Sendable {
     }
 
     package func register(on router: Router<NimbusRequestContext>) {
-        for version in APIVersion.allCases { register(on: router.group(RouterPath(version.prefix))) }
+        for version in APIVersion.fc2 { register(on: router.group(RouterPath(version.prefix))) }
     }
 
     func register(on api: RouterGroup<NimbusRequestContext>) {

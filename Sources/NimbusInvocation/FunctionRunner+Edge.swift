@@ -16,9 +16,10 @@ extension FunctionRunner {
         guard let lease = supervisor.claimWarm(deployment) else { return nil }
         let kind = call()
         let meter = beginMetering(deployment)
-        return supervisor.runWarm(lease, requestId: requestId, kind: kind, on: loop).map { reply in
-            var reply = reply
-            let call = InstanceCall(requestId: requestId, kind: kind, wantsLogTail: false)
+        let call = InstanceCall(requestId: requestId, kind: kind, wantsLogTail: false)
+        let sent = fc3Translated(deployment, call)
+        return supervisor.runWarm(lease, requestId: requestId, kind: sent.kind, on: loop).map { reply in
+            var reply = fc3Answer(deployment, call, reply)
             endMetering(meter, deployment, call, trigger: trigger, reply: &reply)
             return reply
         }

@@ -9,15 +9,35 @@ extension FunctionRunner {
     package func run(_ deployment: Deployment, _ call: InstanceCall, trigger: InvocationRecord.Trigger)
         async throws -> InstanceReply
     {
-        guard let meter = beginMetering(deployment) else { return try await supervisor.invoke(deployment, call) }
+        let sent = fc3Translated(deployment, call)
+        guard let meter = beginMetering(deployment) else {
+            return fc3Answer(deployment, call, try await supervisor.invoke(deployment, sent))
+        }
         do {
-            var reply = try await supervisor.invoke(deployment, call)
+            var reply = fc3Answer(deployment, call, try await supervisor.invoke(deployment, sent))
             endMetering(meter, deployment, call, trigger: trigger, reply: &reply)
             return reply
         } catch {
             endMetering(meter, deployment, call, trigger: trigger, throttled: error.code == .resourceExhausted)
             throw error
         }
+    }
+
+    /// An FC 3.0 HTTP-trigger call to a built-in runtime, as the event its handler takes (``FC3HTTPEvent``).
+    func fc3Translated(_ deployment: Deployment, _ call: InstanceCall) -> InstanceCall {
+        guard FC3HTTPEvent.applies(to: deployment.contract, call.kind), case .http(let http) = call.kind else {
+            return call
+        }
+        var sent = call
+        sent.kind = .event(
+            FC3HTTPEvent.event(
+                http, requestId: call.requestId, accountId: deployment.contract.accountId, now: Date()))
+        return sent
+    }
+
+    /// The handler's answer to a translated call, as the HTTP response.
+    func fc3Answer(_ deployment: Deployment, _ call: InstanceCall, _ reply: InstanceReply) -> InstanceReply {
+        FC3HTTPEvent.applies(to: deployment.contract, call.kind) ? FC3HTTPEvent.response(reply) : reply
     }
 
     /// A call being metered: when it started, and how many calls of its function ran with it.

@@ -86,12 +86,14 @@ package enum NimbusServer {
                 "status": .string("ok"), "region": .string(configuration.region), "sandbox": sandboxStatus,
             ])
         }
-        ManagementAPI(
+        let management = ManagementAPI(
             control: control, codeLinks: links, functionChanged: { runner.prepare(service: $0, function: $1) }
         ) { target in
             await runner.provisionedCount(target)
-        }.register(on: router)
+        }
+        management.register(on: router)
         functions.register(on: router)
+        FC3API(management: management, functions: functions).register(on: router)
         let usage = UsageAPI(store: database, prices: configuration.prices) { await recorder.flush() }
         usage.register(on: router)
         ConsoleAPI(

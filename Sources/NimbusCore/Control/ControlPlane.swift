@@ -53,7 +53,8 @@ package struct ControlPlane: Sendable {
     package func createService(_ fields: [String: JSONValue]) async throws(NimbusError) -> ServiceRecord {
         let name = try Self.requiredName(fields, "serviceName")
         try Validation.serviceName(name)
-        let spec = try FCJSON.decode(ServiceSpec.self, from: fields).withDefaults()
+        var spec = try FCJSON.decode(ServiceSpec.self, from: fields).withDefaults()
+        spec.holdsFC3Function = nil
         let record = ServiceRecord(meta: newMeta(name: name), spec: spec)
         try await store.createService(record)
         return record
@@ -68,8 +69,10 @@ package struct ControlPlane: Sendable {
         async throws(NimbusError) -> ServiceRecord
     {
         var record = try await service(name)
+        let marker = record.spec.holdsFC3Function
         let merged = FCJSON.merge(FCJSON.fields(of: record.spec), patch: patch)
         record.spec = try FCJSON.decode(ServiceSpec.self, from: merged).withDefaults()
+        record.spec.holdsFC3Function = marker
         record.meta = touch(record.meta)
         try await store.updateService(record, ifMatch: ifMatch)
         return record

@@ -23,6 +23,9 @@ package struct ServiceSpec: Codable, Sendable, Equatable {
     package var nasConfig: NASConfig?
     package var tracingConfig: TracingConfig?
     package var ossMountConfig: JSONValue?
+    /// Set on the service an FC 3.0 function lives in (service `F` holding function `F`): 3.0 lists it
+    /// as `F`, every other 2.0 function as `service$function`. Never taken from a 2.0 request.
+    package var holdsFC3Function: Bool?
 
     package init() {}
 

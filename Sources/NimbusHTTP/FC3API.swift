@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NimbusCore
+import NimbusInvocation
+
+/// FC 3.0's API (2023-03-30): functions at the top level. Each route translates its names into the FC 2.0
+/// service and function underneath (``FC3Name``) and calls the same control plane and runner as 2.0.
+package struct FC3API: Sendable {
+    let management: ManagementAPI
+    let functions: FunctionAPI
+
+    package init(management: ManagementAPI, functions: FunctionAPI) {
+        self.management = management
+        self.functions = functions
+    }
+
+    var control: ControlPlane { management.control }
+
+    package func register(on router: Router<NimbusRequestContext>) {
+        let api = router.group(RouterPath(APIVersion.fc20230330.prefix))
+        registerFunctions(on: api)
+        registerInvocations(on: api)
+        registerReleases(on: api)
+        registerTriggers(on: api)
+        registerAsyncTasks(on: api)
+    }
+
+    func registerFunctions(on api: RouterGroup<NimbusRequestContext>) {
+        api.post("functions") { request, _ in
+            let view = try await control.createFC3Function(try await management.fields(request))
+            changed(view)
+            return FCResponse.json(render(view, request), etag: view.function.meta.etag)
+        }
+        api.get("functions") { request, _ in
+            let query = ManagementAPI.query(request)
+            let page = try await control.listFC3Functions(try PageQuery(query: query), fcVersion: query["fcVersion"])
+            return FCResponse.json(
+                Representations.list(
+                    "functions", page.items.map { render($0, request) }, nextToken: page.nextToken))
+        }
+        api.get("functions/:function") { request, context in
+            let view = try await control.fc3Function(
+                try Self.name(context), qualifier: Self.qualifier(request))
+            return FCResponse.json(render(view, request), etag: view.function.meta.etag)
+        }
+        api.put("functions/:function") { request, context in
+            let view = try await control.updateFC3Function(try Self.name(context), try await management.fields(request))
+            changed(view)
+            return FCResponse.json(render(view, request), etag: view.function.meta.etag)
+        }
+        api.delete("functions/:function") { _, context in
+            try await control.deleteFC3Function(try Self.name(context))
+            return FCResponse.noContent()
+        }
+        api.get("functions/:function/code") { request, context in
+            let view = try await control.fc3Function(try Self.name(context), qualifier: Self.qualifier(request))
+            let url = management.codeLinks.url(base: ManagementAPI.baseURL(request), digest: view.function.code.digest)
+            return FCResponse.json(["url": .string(url), "checksum": .string(view.function.code.checksum)])
+        }
+    }
+
+    /// `InvokeFunction`: the 2.0 invocation of the function underneath; an async call is an async task.
+    func registerInvocations(on api: RouterGroup<NimbusRequestContext>) {
+        let invocations = InvocationAPI(runner: functions.runner, events: functions.events)
+        api.post("functions/:function/invocations") { request, context in
+            let name = try Self.name(context)
+            let address = try await control.fc3Address(name)
+            return try await invocations.invoke(
+                request, context,
+                at: FunctionAddress(
+                    service: address.service, qualifier: Self.qualifier(request), function: address.function),
+                taskIdHeader: Self.asyncTaskId)
+        }
+    }
+
+    func changed(_ view: FC3Function) {
+        management.functionChanged(view.service.name, view.function.name)
+    }
+
+    func render(_ view: FC3Function, _ request: Request) -> [String: JSONValue] {
+        FC3Representations.function(view, region: control.region, accountId: control.credentials.accountId)
+    }
+
+    /// The `:function` parameter: a 3.0 name, or `service$function` for a 2.0 function.
+    static func name(_ context: NimbusRequestContext) throws -> String {
+        try ManagementAPI.parameter(context, "function")
+    }
+
+    /// `?qualifier=`: LATEST when absent.
+    static func qualifier(_ request: Request) -> String {
+        let asked = ManagementAPI.query(request)["qualifier"] ?? ""
+        return asked.isEmpty ? "LATEST" : asked
+    }
+
+    static let asyncTaskId = HTTPField.Name("x-fc-async-task-id")!
+}

@@ -1,0 +1,229 @@
+"""FC 3.0 (API 2023-03-30) through the official `alibabacloud_fc20230330` SDK: functions at the top level,
+invoke, versions, weighted aliases, HTTP triggers whose URL answers, refusals, and one model seen through both
+APIs (a 3.0 function is service F holding function F in 2.0; a 2.0 function is `service$function` in 3.0)."""
+
+import base64
+import collections
+import json
+import time
+
+import pytest
+import requests
+from alibabacloud_fc20230330 import models as fc3
+from alibabacloud_fc20230330.client import Client
+from alibabacloud_tea_openapi import models as open_models
+from alibabacloud_tea_openapi.exceptions import ClientException
+from darabonba.runtime import RuntimeOptions
+
+from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET, unique
+
+SOURCE = 'import json\n\ndef handler(event, context):\n    return json.dumps({"echo": event.decode(), "v": %r})\n'
+
+
+def _client(endpoint, secret=ACCESS_KEY_SECRET):
+    return Client(open_models.Config(access_key_id=ACCESS_KEY_ID, access_key_secret=secret,
+                                     endpoint=endpoint.split('://', 1)[1], protocol='http', read_timeout=60000))
+
+
+@pytest.fixture(scope='module')
+def fc(endpoint):
+    return _client(endpoint)
+
+
+def _code(make_zip, tag='one'):
+    with open(make_zip({'index.py': SOURCE % tag}), 'rb') as archive:
+        return fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
+
+
+def _create(fc, make_zip, name, tag='one', **fields):
+    return fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
+        function_name=name, runtime='python3', handler='index.handler', code=_code(make_zip, tag), **fields))).body
+
+
+def _invoke(fc, name, payload=b'hi', qualifier=None, **headers):
+    response = fc.invoke_function_with_options(
+        name, fc3.InvokeFunctionRequest(body=payload, qualifier=qualifier),
+        fc3.InvokeFunctionHeaders(**headers), _runtime())
+    return response, response.body.read() if response.body is not None else b''
+
+
+def _runtime():
+    return RuntimeOptions()
+
+
+def _refused(call, status, code):
+    with pytest.raises(ClientException) as info:
+        call()
+    assert (info.value.status_code, info.value.code) == (status, code), str(info.value)
+    return info.value
+
+
+def test_a_users_order_of_calls(fc, make_zip):
+    name = unique('fn')
+    made = _create(fc, make_zip, name, description='first', memory_size=256, timeout=10,
+                   environment_variables={'STAGE': 'test'}, internet_access=False,
+                   log_config=fc3.LogConfig(project='p', logstore='s'))
+    assert (made.function_name, made.runtime, made.memory_size, made.timeout) == (name, 'python3', 256, 10)
+    assert made.function_arn.endswith(':functions/' + name)
+    assert (made.state, made.last_update_status) == ('Active', 'Successful')
+    # What FC 2.0 kept on the service is the function's in 3.0.
+    assert made.internet_access is False and made.log_config.project == 'p'
+    assert made.environment_variables == {'STAGE': 'test'}
+
+    listed = fc.list_functions(fc3.ListFunctionsRequest(prefix=name, limit=10)).body
+    assert [f.function_name for f in listed.functions] == [name]
+    updated = fc.update_function(name, fc3.UpdateFunctionRequest(body=fc3.UpdateFunctionInput(
+        description='second', memory_size=512))).body
+    assert (updated.description, updated.memory_size, updated.timeout) == ('second', 512, 10)
+    got = fc.get_function(name, fc3.GetFunctionRequest()).body
+    assert (got.description, got.memory_size, got.internet_access) == ('second', 512, False)
+
+    code = fc.get_function_code(name, fc3.GetFunctionCodeRequest()).body
+    assert code.checksum == got.code_checksum and requests.get(code.url, timeout=10).status_code == 200
+
+    response, body = _invoke(fc, name, b'hello', x_fc_log_type='Tail')
+    assert response.status_code == 200 and json.loads(body) == {'echo': 'hello', 'v': 'one'}
+    assert response.headers['x-fc-request-id']
+    assert 'FC Invoke End RequestId' in base64.b64decode(response.headers['x-fc-log-result']).decode()
+
+    version = fc.publish_function_version(name, fc3.PublishFunctionVersionRequest(
+        body=fc3.PublishVersionInput(description='v1'))).body
+    assert (version.version_id, version.description) == ('1', 'v1')
+    alias = fc.create_alias(name, fc3.CreateAliasRequest(body=fc3.CreateAliasInput(
+        alias_name='prod', version_id='1'))).body
+    assert (alias.alias_name, alias.version_id) == ('prod', '1')
+    assert json.loads(_invoke(fc, name, b'x', qualifier='prod')[1])['v'] == 'one'
+    assert fc.get_function(name, fc3.GetFunctionRequest(qualifier='1')).body.description == 'second'
+    assert [a.alias_name for a in fc.list_aliases(name, fc3.ListAliasesRequest()).body.aliases] == ['prod']
+    assert [v.version_id for v in fc.list_function_versions(name, fc3.ListFunctionVersionsRequest()).body.versions] \
+        == ['1']
+
+    trigger = fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
+        trigger_name='web', trigger_type='http', qualifier='prod',
+        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['GET', 'POST']})))).body
+    assert json.loads(trigger.trigger_config)['authType'] == 'anonymous'
+    assert trigger.qualifier == 'prod'
+    url = trigger.http_trigger.url_internet
+    answer = requests.get(url + 'path?x=1', timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert [t.trigger_name for t in fc.list_triggers(name, fc3.ListTriggersRequest()).body.triggers] == ['web']
+    assert fc.get_trigger(name, 'web').body.http_trigger.url_internet == url
+
+    fc.delete_trigger(name, 'web')
+    fc.delete_alias(name, 'prod')
+    fc.delete_function_version(name, '1')
+    fc.delete_function(name)
+    _refused(lambda: fc.get_function(name, fc3.GetFunctionRequest()), 404, 'FunctionNotFound')
+    assert fc.list_functions(fc3.ListFunctionsRequest(prefix=name)).body.functions in (None, [])
+
+
+def test_a_weighted_alias_splits_calls(fc, make_zip):
+    name = unique('fn')
+    _create(fc, make_zip, name, tag='one')
+    fc.publish_function_version(name, fc3.PublishFunctionVersionRequest(body=fc3.PublishVersionInput()))
+    fc.update_function(name, fc3.UpdateFunctionRequest(body=fc3.UpdateFunctionInput(code=_code(make_zip, 'two'))))
+    fc.publish_function_version(name, fc3.PublishFunctionVersionRequest(body=fc3.PublishVersionInput()))
+    fc.create_alias(name, fc3.CreateAliasRequest(body=fc3.CreateAliasInput(
+        alias_name='canary', version_id='1', additional_version_weight={'2': 0.3})))
+    seen = collections.Counter(json.loads(_invoke(fc, name, qualifier='canary')[1])['v'] for _ in range(200))
+    assert set(seen) == {'one', 'two'}
+    assert 30 <= seen['two'] <= 90, seen  # 60 expected; bounds are about 5 standard deviations
+    fc.delete_alias(name, 'canary')
+    fc.delete_function(name)
+
+
+def test_an_async_call_is_an_async_task(fc, make_zip):
+    name = unique('fn')
+    _create(fc, make_zip, name)
+    response, body = _invoke(fc, name, b'later', x_fc_invocation_type='Async', x_fc_async_task_id='task_1')
+    assert response.status_code == 202 and body == b''
+    assert response.headers['x-fc-async-task-id'] == 'task_1'
+    deadline = time.time() + 30
+    while True:
+        task = fc.get_async_task(name, 'task_1', fc3.GetAsyncTaskRequest()).body
+        if task.status == 'Succeeded' or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert (task.task_id, task.status, task.request_id) == ('task_1', 'Succeeded', response.headers['x-fc-request-id'])
+    assert task.task_payload == 'later' and json.loads(task.return_payload)['echo'] == 'later'
+    assert task.function_arn.endswith(':functions/' + name)
+    listed = fc.list_async_tasks(name, fc3.ListAsyncTasksRequest(prefix='task_', include_payload=True)).body
+    assert [t.task_id for t in listed.tasks] == ['task_1']
+    _refused(lambda: fc.get_async_task(name, 'nosuch', fc3.GetAsyncTaskRequest()), 404, 'AsyncTaskNotFound')
+    fc.delete_function(name)
+
+
+def test_one_model_two_views(fc, make_zip, client, service):
+    # Made through 3.0: in 2.0, service F holding function F, invocable there.
+    name = unique('fn')
+    _create(fc, make_zip, name)
+    assert json.loads(client.invoke_function(name, name, payload=b'from 2.0').data)['echo'] == 'from 2.0'
+    assert client.get_service(name).data['serviceName'] == name
+    # Made through 2.0: `service$function` in 3.0, listed as v2, invocable and readable there.
+    client.create_function(service, 'legacy', 'python3', 'index.handler',
+                           codeZipFile=make_zip({'index.py': SOURCE % 'two-oh'}))
+    legacy = service + '$legacy'
+    assert fc.get_function(legacy, fc3.GetFunctionRequest()).body.function_name == legacy
+    v2 = [f.function_name for f in fc.list_functions(fc3.ListFunctionsRequest(prefix=service, fc_version='v2'))
+          .body.functions]
+    assert v2 == [legacy]
+    v3 = fc.list_functions(fc3.ListFunctionsRequest(prefix=name, fc_version='v3')).body.functions
+    assert [f.function_name for f in v3] == [name]
+    assert json.loads(_invoke(fc, legacy, b'from 3.0')[1]) == {'echo': 'from 3.0', 'v': 'two-oh'}
+    fc.delete_function(legacy)
+    assert client.list_functions(service).data['functions'] == []
+    fc.delete_function(name)
+
+
+def test_refusals(fc, make_zip, endpoint):
+    name = unique('fn')
+    _refused(lambda: fc.get_function(name, fc3.GetFunctionRequest()), 404, 'FunctionNotFound')
+    _refused(lambda: _invoke(fc, name), 404, 'FunctionNotFound')
+    _create(fc, make_zip, name)
+    _refused(lambda: _create(fc, make_zip, name), 409, 'FunctionAlreadyExists')
+    _refused(lambda: _invoke(fc, name, qualifier='nosuch'), 404, 'AliasNotFound')
+    _refused(lambda: _client(endpoint, secret='wrong').get_function(name, fc3.GetFunctionRequest()),
+             403, 'SignatureNotMatch')
+    _refused(lambda: _create(fc, make_zip, 'bad name'), 400, 'InvalidArgument')
+    fc.delete_function(name)
+
+
+EVENT_PY = '''import json
+
+def handler(event, context):
+    e = json.loads(event)
+    return {'statusCode': 201, 'headers': {'x-raw-path': e['rawPath'], 'x-method': e['requestContext']['http']['method']},
+            'body': json.dumps({'body': e['body'], 'query': e['queryParameters'], 'agent': e['headers'].get('User-Agent'),
+                                'b64': e['isBase64Encoded']})}
+'''
+EVENT_JS = '''exports.handler = (event, context, callback) => {
+  const e = JSON.parse(event.toString());
+  callback(null, {statusCode: 201, headers: {'x-raw-path': e.rawPath, 'x-method': e.requestContext.http.method},
+    body: JSON.stringify({body: e.body, query: e.queryParameters, agent: e.headers['User-Agent'],
+                          b64: e.isBase64Encoded})});
+};
+'''
+
+
+@pytest.mark.parametrize('runtime,filename,source', [('python3', 'index.py', EVENT_PY),
+                                                      ('nodejs18', 'index.js', EVENT_JS)])
+def test_an_http_trigger_gives_the_handler_fc3s_event(fc, make_zip, runtime, filename, source):
+    name = unique('fn')
+    with open(make_zip({filename: source}), 'rb') as archive:
+        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
+    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
+        function_name=name, runtime=runtime, handler='index.handler', code=code)))
+    trigger = fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
+        trigger_name='web', trigger_type='http',
+        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['GET', 'POST']})))).body
+    url = trigger.http_trigger.url_internet
+    for _ in range(2):  # cold, then warm (the warm lane)
+        answer = requests.post(url + 'items/a%20b?p=1&p=2', data='hello', timeout=10,
+                               headers={'User-Agent': 'probe/1', 'Content-Type': 'text/plain'})
+        assert answer.status_code == 201, answer.text
+        assert (answer.headers['x-raw-path'], answer.headers['x-method']) == ('/items/a%20b', 'POST')
+        assert answer.json() == {'body': 'hello', 'query': {'p': '1,2'}, 'agent': 'probe/1', 'b64': False}
+    binary = requests.post(url, data=b'\x89PNG', headers={'Content-Type': 'image/png'}, timeout=10).json()
+    assert (binary['body'], binary['b64']) == (base64.b64encode(b'\x89PNG').decode(), True)
+    fc.delete_trigger(name, 'web')
+    fc.delete_function(name)
