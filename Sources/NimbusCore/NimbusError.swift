@@ -25,6 +25,7 @@ package struct NimbusError: Error, Equatable, Sendable, CustomStringConvertible 
         case asyncConfigNotExists = "AsyncConfigNotExists"
         case provisionConfigNotFound = "ProvisionConfigNotFound"
         case onDemandConfigNotFound = "OnDemandConfigNotFound"
+        case concurrencyConfigNotFound = "ConcurrencyConfigNotFound"
         case asyncInvocationNotFound = "StatefulAsyncInvocationNotFound"
         case asyncTaskNotFound = "AsyncTaskNotFound"
         case asyncInvocationAlreadyExists = "StatefulAsyncInvocationAlreadyExists"

@@ -24,6 +24,8 @@ package struct FC3API: Sendable {
         registerReleases(on: api)
         registerTriggers(on: api)
         registerAsyncTasks(on: api)
+        registerConfigs(on: api)
+        registerNotYetServed(on: api)
     }
 
     func registerFunctions(on api: RouterGroup<NimbusRequestContext>) {
@@ -52,6 +54,20 @@ package struct FC3API: Sendable {
         api.delete("functions/:function") { _, context in
             try await control.deleteFC3Function(try Self.name(context))
             return FCResponse.noContent()
+        }
+        api.get("functions/:function/instances") { request, context in
+            let address = try await control.fc3Address(try Self.name(context))
+            _ = try await functions.runner.deployment(
+                service: address.service, qualifier: Self.qualifier(request), function: address.function)
+            let running = await functions.runner.instances(service: address.service, function: address.function)
+            let items: [JSONValue] = running.map { instance in
+                .object([
+                    "instanceId": .string(instance.id), "versionId": .string(instance.versionId),
+                    "qualifier": .string(Self.qualifier(request)), "status": .string(instance.state),
+                    "createdTimeMs": .number((instance.createdAt.timeIntervalSince1970 * 1000).rounded()),
+                ])
+            }
+            return FCResponse.json(["instances": .array(items)])
         }
         api.get("functions/:function/code") { request, context in
             let view = try await control.fc3Function(try Self.name(context), qualifier: Self.qualifier(request))

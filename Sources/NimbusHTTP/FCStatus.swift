@@ -12,7 +12,7 @@ extension NimbusError.Code {
             .forbidden
         case .serviceNotFound, .functionNotFound, .triggerNotFound, .aliasNotFound, .versionNotFound,
             .domainNameNotFound, .asyncConfigNotExists, .provisionConfigNotFound, .onDemandConfigNotFound,
-            .asyncInvocationNotFound, .asyncTaskNotFound, .routeNotFound:
+            .asyncInvocationNotFound, .asyncTaskNotFound, .concurrencyConfigNotFound, .routeNotFound:
             .notFound
         case .serviceAlreadyExists, .functionAlreadyExists, .triggerAlreadyExists, .serviceNotEmpty,
             .functionNotEmpty, .concurrentUpdate, .asyncInvocationAlreadyExists, .aliasAlreadyExists,

@@ -91,6 +91,9 @@ extension ManagementAPI {
             throw NimbusError(.onDemandConfigNotFound, "on-demand config for '\(target.resourcePath)' does not exist")
         case .asyncInvoke:
             throw NimbusError(.asyncConfigNotExists, "async invoke config for '\(target.resourcePath)' does not exist")
+        case .concurrency:
+            throw NimbusError(
+                .concurrencyConfigNotFound, "concurrency config for '\(target.functionName)' does not exist")
         }
     }
 }

@@ -45,6 +45,8 @@ enum Representations {
             fields["qualifier"] = .string(record.qualifier)
             fields["createdTime"] = .string(FCTime.string(record.createdTime))
             fields["lastModifiedTime"] = .string(FCTime.string(record.lastModifiedTime))
+        case .concurrency:
+            break
         }
         return fields
     }

@@ -80,6 +80,8 @@ package struct FunctionRunner: Sendable {
         async let triggers = control.listTriggers(service: service, function: function, PageQuery(limit: 100))
         async let onDemand = control.store.config(
             .onDemand, for: QualifiedFunction(serviceName: service, qualifier: qualifier, functionName: function))
+        async let concurrency = control.store.config(
+            .concurrency, for: QualifiedFunction(serviceName: service, qualifier: "LATEST", functionName: function))
         let serviceRecord: ServiceRecord
         let functionRecord: FunctionRecord
         if version == "LATEST" {
@@ -105,9 +107,16 @@ package struct FunctionRunner: Sendable {
             } else {
                 nil
             }
+        let reserved: Int? =
+            if case .number(let value)? = try await concurrency?.fields["reservedConcurrency"] {
+                value.integer(in: FunctionConfigRecord.reservedConcurrencies)
+            } else {
+                nil
+            }
         let resolution = Resolution(
             deployment: Deployment(
-                contract: contract, codeDirectory: codeDirectory(functionRecord.code), maximumInstances: maximum),
+                contract: contract, codeDirectory: codeDirectory(functionRecord.code), maximumInstances: maximum,
+                reservedConcurrency: reserved),
             httpTrigger: try await triggers.items.first { $0.spec.triggerType == "http" })
         cache.set(key, resolution, generation: generation)
         return resolution

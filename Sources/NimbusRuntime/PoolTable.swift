@@ -76,4 +76,9 @@ final class PoolTable<Key: Hashable & Sendable, Entry: Sendable>: Sendable {
     func sum(_ count: (Entry) -> Int) -> Int {
         state.withLock { $0.entries.values.reduce(0) { $0 + count($1) } }
     }
+
+    /// The same, where the count depends on the pool's key too.
+    func sum(_ count: (Key, Entry) -> Int) -> Int {
+        state.withLock { $0.entries.reduce(0) { $0 + count($1.key, $1.value) } }
+    }
 }

@@ -26,7 +26,7 @@ extension Supervisor {
                     // Its instance exited after the pool chose it: the call goes back to the pool, with
                     // a new queue deadline (the old sleeper may have fired while the call was not queued).
                     guard waiters[call] != nil else { continue }
-                    let room = headroom
+                    let room = headroom(for: key)
                     pools.decide(key) { $0.pool.arrive(call, now: clock.now, headroom: room) }
                     queueTimers.removeValue(forKey: call)?.cancel()
                     scheduleQueueTimeout(call, key: key)
@@ -116,7 +116,7 @@ extension Supervisor {
     }
 
     private func instanceExited(_ id: InstancePool.InstanceID, key: PoolKey) {
-        let room = headroom
+        let room = headroom(for: key)
         let decided = pools.decide(key) { entry in
             entry.instances[id] = nil
             entry.targets[id] = nil

@@ -7,6 +7,18 @@ extension Supervisor {
         configuration.maximumInstances - pools.sum(\.pool.instanceCount)
     }
 
+    /// Instances a pool may still start: the platform's headroom, and under a reserved concurrency (FC
+    /// 3.0's, one cap for all versions of a function) what the function's pools leave of it.
+    func headroom(for key: PoolKey) -> Int {
+        let platform = headroom
+        guard let entry = pools[key], let reserved = entry.deployment.reservedConcurrency else { return platform }
+        let perInstance = max(1, entry.deployment.contract.function.spec.instanceConcurrency ?? 1)
+        let running = pools.sum { other, entry in
+            other.service == key.service && other.function == key.function ? entry.pool.instanceCount : 0
+        }
+        return min(platform, reserved / perInstance - running)
+    }
+
     /// The cap on a deployment's on-demand instances and where it is set (see ``InstanceCap``).
     func cap(for deployment: Deployment) -> InstanceCap {
         InstanceCap(
@@ -30,7 +42,7 @@ extension Supervisor {
             initial.minimumInstances = 0  // so the update below starts the provisioned ones
             pools.insert(PoolEntry(pool: InstancePool(limits: initial), deployment: deployment), for: key)
         }
-        let room = headroom
+        let room = headroom(for: key)
         pools.decide(key) { entry in
             entry.pool.limits == limits ? [] : entry.pool.update(limits: limits, headroom: room)
         }
@@ -41,7 +53,7 @@ extension Supervisor {
     /// After capacity was freed: pools with queued calls or missing provisioned instances start them.
     func startWhereNeeded() {
         for key in pools.snapshot.keys.sorted(by: { $0.function < $1.function }) {
-            let room = headroom
+            let room = headroom(for: key)
             pools.decide(key) { entry -> [InstancePool.Action] in
                 let pool = entry.pool
                 guard !entry.retired, pool.waitingCount > 0 || pool.instanceCount < pool.limits.minimumInstances
@@ -59,7 +71,7 @@ extension Supervisor {
             wanted.insert(ensurePool(for: deployment, minimum: target))
         }
         for key in pools.snapshot.keys where !wanted.contains(key) {
-            let room = headroom
+            let room = headroom(for: key)
             pools.decide(key) { entry -> [InstancePool.Action] in
                 guard entry.pool.limits.minimumInstances > 0 else { return [] }
                 var limits = entry.pool.limits

@@ -94,7 +94,7 @@ package actor Supervisor: Service {
             (id, instance) = try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     waiters[callID] = continuation
-                    let room = headroom
+                    let room = headroom(for: key)
                     pools.decide(key) { $0.pool.arrive(callID, now: clock.now, headroom: room) }
                     carryOutDecisions()
                     if waiters[callID] != nil { scheduleQueueTimeout(callID, key: key) }
@@ -122,7 +122,7 @@ package actor Supervisor: Service {
 
     /// A call left its instance: the slot serves the next queued call, or the instance is gone.
     func callEnded(on id: InstancePool.InstanceID, key: PoolKey, died: Bool) {
-        let room = headroom
+        let room = headroom(for: key)
         // the pool may be gone if its instance died and it was retired meanwhile
         let decided = pools.decide(key) { entry in
             guard died else { return entry.pool.finished(on: id, now: clock.now) }
@@ -168,9 +168,14 @@ package actor Supervisor: Service {
         guard let entry = pools[key], pools.update(key, { $0.pool.cancel(call) }) == true,
             let waiter = takeWaiter(call)
         else { return }
-        let message = cap(for: entry.deployment).throttleMessage(
+        var message = cap(for: entry.deployment).throttleMessage(
             function: key.function, waited: Int(configuration.queueTimeout), instances: entry.pool.instanceCount,
             platformInstances: pools.sum(\.pool.instanceCount), platformLimit: configuration.maximumInstances)
+        if let reserved = entry.deployment.reservedConcurrency, headroom(for: key) <= 0, headroom > 0 {
+            message +=
+                "; the function's reservedConcurrency of \(reserved) is in use by all its versions "
+                + "(raise it with PutConcurrencyConfig)"
+        }
         waiter.resume(throwing: NimbusError(.resourceExhausted, message))
     }
 

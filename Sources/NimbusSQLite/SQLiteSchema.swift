@@ -175,6 +175,30 @@ enum SQLiteSchema {
                     CREATE INDEX usage_minutes_by_function ON usage_minutes (service_name, function_name, minute);
                     """)
         }
+        // FC 3.0's concurrency configs join the function configs: SQLite changes a CHECK only by
+        // rebuilding the table.
+        migrator.registerMigration("v6-concurrency-configs") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE function_configs_v6 (
+                        kind TEXT NOT NULL
+                            CHECK (kind IN ('provision', 'on-demand', 'async-invoke', 'concurrency')),
+                        function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+                        qualifier TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        service_name TEXT NOT NULL,
+                        function_name TEXT NOT NULL,
+                        fields TEXT NOT NULL CHECK (json_valid(fields)),
+                        created_time DOUBLE NOT NULL,
+                        modified_time DOUBLE NOT NULL,
+                        PRIMARY KEY (kind, function_id, qualifier)
+                    );
+                    INSERT INTO function_configs_v6 SELECT * FROM function_configs;
+                    DROP TABLE function_configs;
+                    ALTER TABLE function_configs_v6 RENAME TO function_configs;
+                    CREATE INDEX function_configs_by_path ON function_configs (kind, path);
+                    """)
+        }
         return migrator
     }
 }

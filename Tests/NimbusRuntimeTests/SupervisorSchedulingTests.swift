@@ -122,6 +122,30 @@ import Testing
         #expect(harness.clock.sleeperCount == 0, "the queued call's deadline is cancelled when it runs")
     }
 
+    /// FC 3.0's reserved concurrency caps the function as a whole: instances of two versions count together.
+    @Test func aReservedConcurrencyCapsAllVersionsTogether() async throws {
+        var harness = Harness()
+        var latest = Self.deployment()
+        latest.reservedConcurrency = 2
+        var version1 = latest
+        version1.contract.versionId = "1"
+        let (first, start1) = try await harness.heldCall(latest)
+        let (second, start2) = try await harness.heldCall(version1)
+
+        let third = harness.invoke(latest)
+        await harness.clock.waitForSleepers(1)
+        #expect(harness.launcher.startCount == 2, "a third instance would exceed the reserved concurrency")
+        harness.clock.advance(by: 30)
+        await #expect {
+            try await third.value
+        } throws: { error in
+            (error as? NimbusError)?.message.contains("reservedConcurrency of 2") == true
+        }
+        await start1.instance.release()
+        await start2.instance.release()
+        _ = try await (first.value, second.value)
+    }
+
     @Test func idleInstancesAreReapedAfterTheIdleTimeoutOnly() async throws {
         var harness = Harness()
         let deployment = Self.deployment()

@@ -69,6 +69,10 @@ extension ControlPlane {
             return ["maximumInstanceCount": .number(maximum ?? 0)]
         case .asyncInvoke:
             return try asyncInvokeFields(fields)
+        case .concurrency:
+            let reserved = try integer(
+                fields, "reservedConcurrency", FunctionConfigRecord.reservedConcurrencies, required: true)
+            return ["reservedConcurrency": .number(reserved ?? 0)]
         }
     }
 

@@ -61,8 +61,18 @@ package enum DestinationARN {
             )
         }
         let path = parts[4].split(separator: "/", omittingEmptySubsequences: false)
+        // FC 3.0's `functions/<name>` (a 2.0 function there is `service$function`), at LATEST.
+        if path.count == 2, path[0] == "functions", !path[1].isEmpty {
+            let address = FC3Name(String(path[1]))
+            guard !address.service.isEmpty, !address.function.isEmpty else {
+                throw .invalidArgument("destination '\(arn)' must end in functions/<function>")
+            }
+            return QualifiedFunction(
+                serviceName: address.service, qualifier: "LATEST", functionName: address.function)
+        }
         guard path.count == 4, path[0] == "services", path[2] == "functions", !path[1].isEmpty, !path[3].isEmpty else {
-            throw .invalidArgument("destination '\(arn)' must end in services/<service>/functions/<function>")
+            throw .invalidArgument(
+                "destination '\(arn)' must end in services/<service>/functions/<function> or functions/<function>")
         }
         // `services/.v1/...` or `services/svc./...` name no service or no qualifier: refuse, don't index past them.
         let service = path[1].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)

@@ -7,10 +7,15 @@ package struct Deployment: Sendable {
     package var codeDirectory: URL
     /// The function's on-demand `maximumInstanceCount`, when it has one.
     package var maximumInstances: Int?
+    /// FC 3.0's `reservedConcurrency`: calls at once across all the function's versions, when set.
+    package var reservedConcurrency: Int?
 
-    package init(contract: InstanceContract, codeDirectory: URL, maximumInstances: Int? = nil) {
+    package init(
+        contract: InstanceContract, codeDirectory: URL, maximumInstances: Int? = nil, reservedConcurrency: Int? = nil
+    ) {
         self.contract = contract
         self.codeDirectory = codeDirectory
         self.maximumInstances = maximumInstances
+        self.reservedConcurrency = reservedConcurrency
     }
 }

@@ -6,11 +6,15 @@ package struct FunctionConfigRecord: Sendable, Equatable {
         case provision
         case onDemand = "on-demand"
         case asyncInvoke = "async-invoke"
+        /// FC 3.0's reserved concurrency: one per function (kept at qualifier LATEST), for every qualifier.
+        case concurrency
     }
 
     /// FC's bounds for a provision config's `target` and an on-demand config's `maximumInstanceCount`.
     package static let provisionTargets = 0...10_000
     package static let maximumInstanceCounts = 0...100_000
+    /// Bounds for a concurrency config's `reservedConcurrency`.
+    package static let reservedConcurrencies = 0...100_000
 
     package var kind: Kind
     package var serviceName: String

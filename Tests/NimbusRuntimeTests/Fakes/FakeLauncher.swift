@@ -20,12 +20,16 @@ final class FakeLauncher: InstanceLauncher {
     let starts: AsyncStream<PendingStart>
     private let newStart: AsyncStream<PendingStart>.Continuation
     let shutdownBegan = Mutex(false)
+    private let started = Mutex(0)
+    /// How many starts the supervisor asked for.
+    var startCount: Int { started.withLock { $0 } }
 
     init() {
         (starts, newStart) = AsyncStream.makeStream(of: PendingStart.self)
     }
 
     func start(_ launch: InstanceLaunch) async throws(InstanceStartFailure) -> any RunningInstance {
+        started.withLock { $0 += 1 }
         let instance = FakeInstance(id: launch.instanceId, onExit: launch.onExit)
         await launch.registered(instance)
         do {
