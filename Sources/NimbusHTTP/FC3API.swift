@@ -25,31 +25,46 @@ package struct FC3API: Sendable {
         registerTriggers(on: api)
         registerAsyncTasks(on: api)
         registerConfigs(on: api)
+        registerDomains(on: api)
+        registerTags(on: api)
         registerNotYetServed(on: api)
     }
 
     func registerFunctions(on api: RouterGroup<NimbusRequestContext>) {
         api.post("functions") { request, _ in
-            let view = try await control.createFC3Function(try await management.fields(request))
+            let fields = try await management.fields(request)
+            let tags = try Self.tagMap(fields["tags"])
+            let view = try await control.createFC3Function(fields)
+            if !tags.isEmpty {
+                do {
+                    _ = try await control.tagResource([
+                        "resourceArn": .string(control.serviceARN(view.service.name)),
+                        "tags": .object(tags.mapValues(JSONValue.string)),
+                    ])
+                } catch {
+                    try await control.deleteFC3Function(view.name)
+                    throw error
+                }
+            }
             changed(view)
-            return FCResponse.json(render(view, request), etag: view.function.meta.etag)
+            return FCResponse.json(try await render(view, request), etag: view.function.meta.etag)
         }
         api.get("functions") { request, _ in
             let query = ManagementAPI.query(request)
             let page = try await control.listFC3Functions(try PageQuery(query: query), fcVersion: query["fcVersion"])
-            return FCResponse.json(
-                Representations.list(
-                    "functions", page.items.map { render($0, request) }, nextToken: page.nextToken))
+            var items: [[String: JSONValue]] = []
+            for view in page.items { items.append(try await render(view, request)) }
+            return FCResponse.json(Representations.list("functions", items, nextToken: page.nextToken))
         }
         api.get("functions/:function") { request, context in
             let view = try await control.fc3Function(
                 try Self.name(context), qualifier: Self.qualifier(request))
-            return FCResponse.json(render(view, request), etag: view.function.meta.etag)
+            return FCResponse.json(try await render(view, request), etag: view.function.meta.etag)
         }
         api.put("functions/:function") { request, context in
             let view = try await control.updateFC3Function(try Self.name(context), try await management.fields(request))
             changed(view)
-            return FCResponse.json(render(view, request), etag: view.function.meta.etag)
+            return FCResponse.json(try await render(view, request), etag: view.function.meta.etag)
         }
         api.delete("functions/:function") { _, context in
             try await control.deleteFC3Function(try Self.name(context))
@@ -94,8 +109,13 @@ package struct FC3API: Sendable {
         management.functionChanged(view.service.name, view.function.name)
     }
 
-    func render(_ view: FC3Function, _ request: Request) -> [String: JSONValue] {
-        FC3Representations.function(view, region: control.region, accountId: control.credentials.accountId)
+    /// A function with its tags (its service's, underneath).
+    func render(_ view: FC3Function, _ request: Request) async throws -> [String: JSONValue] {
+        var fields = FC3Representations.function(view, region: control.region, accountId: control.credentials.accountId)
+        let tags = try await control.store.tags(ofService: view.service.name)
+        fields["tags"] = .array(
+            tags.sorted { $0.key < $1.key }.map { .object(["Key": .string($0.key), "Value": .string($0.value)]) })
+        return fields
     }
 
     /// The `:function` parameter: a 3.0 name, or `service$function` for a 2.0 function.

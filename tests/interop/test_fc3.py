@@ -293,3 +293,42 @@ def test_async_invoke_and_provision_configs(fc, make_zip):
 
 def test_layers_say_they_are_not_served(fc):
     _refused(lambda: fc.list_layers(fc3.ListLayersRequest()), 501, 'NotImplemented')
+
+
+def test_a_custom_domain_routes_to_a_function(fc, make_zip, endpoint):
+    name = unique('fn')
+    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
+        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
+    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
+        function_name=name, runtime='python3', handler='index.handler', code=code)))
+    fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
+        trigger_name='web', trigger_type='http', trigger_config=json.dumps({'authType': 'anonymous',
+                                                                            'methods': ['GET']}))))
+    domain = name.replace('_', '-') + '.example.com'
+    made = fc.create_custom_domain(fc3.CreateCustomDomainRequest(body=fc3.CreateCustomDomainInput(
+        domain_name=domain, protocol='HTTP', route_config=fc3.RouteConfig(routes=[fc3.PathConfig(
+            path='/api/*', function_name=name, qualifier='LATEST', methods=['GET'])])))).body
+    assert made.domain_name == domain and made.api_version == '2023-03-30'
+    assert [(r.path, r.function_name, r.qualifier) for r in made.route_config.routes] == [('/api/*', name, 'LATEST')]
+    answer = requests.get(endpoint + '/api/items?id=7', headers={'Host': domain}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    assert answer.headers['x-raw-path'] == '/api/items' and answer.json()['query'] == {'id': '7'}
+    assert [d.domain_name for d in fc.list_custom_domains(fc3.ListCustomDomainsRequest(prefix=domain)).body
+            .custom_domains] == [domain]
+    fc.delete_custom_domain(domain)
+    _refused(lambda: fc.get_custom_domain(domain), 404, 'DomainNameNotFound')
+    fc.delete_trigger(name, 'web')
+    fc.delete_function(name)
+
+
+def test_tags_v2_and_tags_on_create(fc, make_zip):
+    name = unique('fn')
+    made = _create(fc, make_zip, name, tags=[fc3.Tag(key='team', value='web')])
+    assert [(t.key, t.value) for t in made.tags] == [('team', 'web')]
+    fc.tag_resources(fc3.TagResourcesRequest(body=fc3.TagResourcesInput(
+        resource_type='function', resource_id=[name], tag=[fc3.Tag(key='stage', value='prod')])))
+    listed = fc.list_tag_resources(fc3.ListTagResourcesRequest(resource_type='function', resource_id=[name])).body
+    assert sorted((t.tag_key, t.tag_value) for t in listed.tag_resources) == [('stage', 'prod'), ('team', 'web')]
+    fc.untag_resources(fc3.UntagResourcesRequest(resource_type='function', resource_id=[name], tag_key=['team']))
+    assert [(t.key, t.value) for t in fc.get_function(name, fc3.GetFunctionRequest()).body.tags] == [('stage', 'prod')]
+    fc.delete_function(name)

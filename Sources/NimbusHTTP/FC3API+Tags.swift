@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import NimbusCore
+
+extension FC3API {
+    /// Tags v2 (`ResourceType`, `ResourceId`, `Tag` capitalised, as the SDK sends them). A function's tags
+    /// are its service's underneath: for a 2.0 function (`service$function`) they are the whole service's.
+    func registerTags(on api: RouterGroup<NimbusRequestContext>) {
+        api.post("tags-v2") { request, _ in
+            let fields = try await management.fields(request)
+            let tags = try Self.tagMap(fields["Tag"])
+            guard !tags.isEmpty else { throw NimbusError.invalidArgument("field 'Tag' must be a non-empty list") }
+            for id in try Self.resourceIds(fields["ResourceId"]) {
+                _ = try await control.tagResource([
+                    "resourceArn": .string(try await serviceARN(id)), "tags": .object(tags.mapValues(JSONValue.string)),
+                ])
+            }
+            return FCResponse.noContent()
+        }
+        api.delete("tags-v2") { request, _ in
+            let query = ManagementAPI.query(request)
+            let keys = try Self.jsonList(query["TagKey"], "TagKey")
+            let all = query["All"]?.lowercased() == "true"
+            for id in try Self.jsonList(query["ResourceId"], "ResourceId") {
+                _ = try await control.untagResource([
+                    "resourceArn": .string(try await serviceARN(id)), "tagKeys": .array(keys.map(JSONValue.string)),
+                    "all": .bool(all),
+                ])
+            }
+            return FCResponse.noContent()
+        }
+        api.get("tags-v2") { request, context in
+            let query = ManagementAPI.query(request)
+            var ids = try Self.jsonList(query["ResourceId"], "ResourceId")
+            if ids.isEmpty {
+                ids = try await control.listFC3Functions(PageQuery(limit: PageQuery.maximumLimit), fcVersion: nil)
+                    .items.map(\.name)
+            }
+            var rows: [JSONValue] = []
+            for id in ids {
+                let (_, tags) = try await control.resourceTags(try await serviceARN(id))
+                for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
+                    rows.append(
+                        .object([
+                            "ResourceId": .string(id), "ResourceType": .string("function"),
+                            "TagKey": .string(key), "TagValue": .string(value),
+                        ]))
+                }
+            }
+            return FCResponse.json(["TagResources": .array(rows), "RequestId": .string(context.requestId)])
+        }
+    }
+
+    /// The service ARN under a function name or a function ARN (`acs:fc:r:a:functions/<name>`).
+    func serviceARN(_ id: String) async throws -> String {
+        let name = id.hasPrefix("acs:") ? String(id.split(separator: "/").last ?? "") : id
+        return control.serviceARN(try await control.fc3Address(name).service)
+    }
+
+    /// `[{"Key": k, "Value": v}]` as a map.
+    static func tagMap(_ value: JSONValue?) throws(NimbusError) -> [String: String] {
+        var tags: [String: String] = [:]
+        for item in value?.arrayValue ?? [] {
+            guard let key = item["Key"]?.stringValue else {
+                throw .invalidArgument("each tag must be {\"Key\": ..., \"Value\": ...}")
+            }
+            tags[key] = item["Value"]?.stringValue ?? ""
+        }
+        return tags
+    }
+
+    static func resourceIds(_ value: JSONValue?) throws(NimbusError) -> [String] {
+        let ids = (value?.arrayValue ?? []).compactMap(\.stringValue)
+        guard !ids.isEmpty else { throw .invalidArgument("field 'ResourceId' must be a non-empty list") }
+        return ids
+    }
+
+    /// A query parameter holding a JSON list of strings (`ResourceId=["a","b"]`), as the 3.0 SDK sends lists.
+    static func jsonList(_ text: String?, _ name: String) throws(NimbusError) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+            let items = value.arrayValue
+        else { throw .invalidArgument("\(name) must be a JSON list of strings") }
+        return items.compactMap(\.stringValue)
+    }
+}
