@@ -96,12 +96,16 @@ package struct FC3API: Sendable {
         let invocations = InvocationAPI(runner: functions.runner, events: functions.events)
         api.post("functions/:function/invocations") { request, context in
             let name = try Self.name(context)
-            let address = try await control.fc3Address(name)
-            return try await invocations.invoke(
-                request, context,
-                at: FunctionAddress(
-                    service: address.service, qualifier: Self.qualifier(request), function: address.function),
-                taskIdHeader: Self.asyncTaskId)
+            let address = FC3Name(name)
+            do {
+                return try await invocations.invoke(
+                    request, context,
+                    at: FunctionAddress(
+                        service: address.service, qualifier: Self.qualifier(request), function: address.function),
+                    taskIdHeader: Self.asyncTaskId)
+            } catch let error as NimbusError where error.code == .serviceNotFound {
+                throw NimbusError(.functionNotFound, "function '\(name)' does not exist")
+            }
         }
     }
 

@@ -80,7 +80,8 @@ package struct WarmLane: CallLane {
         let route: CallRoute
         do {
             route = try CallRoute.parse(
-                method: request.method.rawValue, path: path, invocationTarget: target, domain: domain)
+                method: request.method.rawValue, path: path, invocationTarget: target, domain: domain,
+                query: uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init))
         } catch {
             return nil  // the router answers it with the same error
         }

@@ -98,8 +98,24 @@ import Testing
         }
     }
 
+    /// FC 3.0's invocation path: a name (`service$function` for a 2.0 function), the qualifier in the query.
+    @Test func aThreeZeroInvocationNamesTheServiceAndFunctionUnderneath() throws {
+        let route = { (path: String, query: String?) throws(NimbusError) in
+            try CallRoute.parse(method: "POST", path: path, invocationTarget: nil, domain: nil, query: query)
+        }
+        #expect(
+            try route("/2023-03-30/functions/orders/invocations", nil)
+                == .invocation(FunctionAddress(service: "orders", function: "orders")))
+        #expect(
+            try route("/2023-03-30/functions/shop%24orders/invocations/", "x=1&qualifier=prod")
+                == .invocation(FunctionAddress(service: "shop", qualifier: "prod", function: "orders")))
+        #expect(try route("/2023-03-30/functions/%24orders/invocations", nil) == .other)
+        #expect(try route("/2023-03-30/functions/orders", nil) == .other)
+    }
+
     static let pathPiece = Gen.element(of: [
-        "/", "2016-08-15", "proxy", "services", "functions", "invocations", "svc", "svc.", ".", "fn", "%", "%2F",
+        "/", "2016-08-15", "2023-03-30", "proxy", "services", "functions", "invocations", "svc", "svc.", ".", "fn",
+        "$", "s$f", "%24", "%", "%2F",
         "%C3%A9", "%ZZ", "", "..", "\u{0}", "é", "a?b", "//",
     ]).compactMap { $0 }.array(of: 0...9).map { $0.joined() }
 
@@ -109,7 +125,11 @@ import Testing
             Gen.element(of: [nil, "2016-08-15/proxy/s/f", "2016-08-15/proxy", "////"]).compactMap { $0 }
         ) { path, method, target in
             do throws(NimbusError) {
-                let route = try CallRoute.parse(method: method, path: path, invocationTarget: target, domain: nil)
+                let route = try CallRoute.parse(
+                    method: method, path: path, invocationTarget: target, domain: nil, query: "qualifier=%24")
+                if case .invocation(let address) = route {
+                    #expect(!address.service.isEmpty && !address.function.isEmpty && !address.qualifier.isEmpty)
+                }
                 if case .httpTrigger(let address, let functionPath) = route {
                     #expect(!address.service.isEmpty || target != nil)
                     #expect(functionPath.hasPrefix("/") || target != nil)

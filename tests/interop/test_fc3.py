@@ -15,7 +15,7 @@ from alibabacloud_tea_openapi import models as open_models
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 from darabonba.runtime import RuntimeOptions
 
-from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET, unique
+from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET, lane_calls, unique
 
 SOURCE = 'import json\n\ndef handler(event, context):\n    return json.dumps({"echo": event.decode(), "v": %r})\n'
 
@@ -331,4 +331,26 @@ def test_tags_v2_and_tags_on_create(fc, make_zip):
     assert sorted((t.tag_key, t.tag_value) for t in listed.tag_resources) == [('stage', 'prod'), ('team', 'web')]
     fc.untag_resources(fc3.UntagResourcesRequest(resource_type='function', resource_id=[name], tag_key=['team']))
     assert [(t.key, t.value) for t in fc.get_function(name, fc3.GetFunctionRequest()).body.tags] == [('stage', 'prod')]
+    fc.delete_function(name)
+
+
+def test_warm_invocations_take_the_warm_lane(fc, make_zip, endpoint):
+    """A 3.0 invocation is parsed by the same route parser as a 2.0 one: warm calls, qualifier included,
+    are answered on the warm lane, and answer the same as through the router."""
+    name = unique('fn')
+    _create(fc, make_zip, name)
+    fc.publish_function_version(name, fc3.PublishFunctionVersionRequest(body=fc3.PublishVersionInput()))
+    fc.create_alias(name, fc3.CreateAliasRequest(body=fc3.CreateAliasInput(alias_name='live', version_id='1')))
+    for qualifier in (None, 'live'):
+        assert json.loads(_invoke(fc, name, b'cold', qualifier=qualifier)[1])['echo'] == 'cold'
+        before = lane_calls(endpoint)
+        for index in range(5):
+            response, body = _invoke(fc, name, 'warm{0}'.format(index).encode(), qualifier=qualifier)
+            assert json.loads(body) == {'echo': 'warm{0}'.format(index), 'v': 'one'}
+            assert response.headers['x-fc-invocation-service-version'] == ('1' if qualifier else 'LATEST')
+        deadline = time.time() + 10
+        while lane_calls(endpoint) < before + 1 and time.time() < deadline:
+            time.sleep(0.1)
+        assert lane_calls(endpoint) > before, 'no warm 3.0 call was answered by the warm lane'
+    fc.delete_alias(name, 'live')
     fc.delete_function(name)

@@ -50,9 +50,9 @@ package enum CallRoute: Equatable, Sendable {
     ///
     /// A bare path naming its function in `x-fc-invocation-target` goes there first, then a custom
     /// domain takes every path of its host, then the API's own paths.
-    package static func parse(method: String, path: String, invocationTarget: String?, domain: CustomDomainRecord?)
-        throws(NimbusError) -> CallRoute
-    {
+    package static func parse(
+        method: String, path: String, invocationTarget: String?, domain: CustomDomainRecord?, query: String? = nil
+    ) throws(NimbusError) -> CallRoute {
         // Under any API version's prefix the path names the call, never the header.
         if let invocationTarget, APIVersion(path: path) == nil {
             let parts = invocationTarget.split(separator: "/").map(String.init)
@@ -88,7 +88,24 @@ package enum CallRoute: Equatable, Sendable {
             else { return .other }
             return .invocation(FunctionAddress(segment: decoded(parts[0]), function: decoded(parts[2])))
         }
+        if method == "POST", path.hasPrefix(functionsPrefix) {
+            return fc3Invocation(path.dropFirst(functionsPrefix.count), query: query)
+        }
         return .other
+    }
+
+    package static let functionsPrefix = "/2023-03-30/functions/"
+
+    /// FC 3.0's `functions/{name}/invocations?qualifier=`: the 2.0 service and function under the name.
+    static func fc3Invocation(_ rest: Substring, query: String?) -> CallRoute {
+        var parts = rest.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 3, parts[2].isEmpty { parts.removeLast() }
+        guard parts.count == 2, !parts[0].isEmpty, parts[1] == "invocations" else { return .other }
+        let name = FC3Name(decoded(parts[0]))
+        guard !name.service.isEmpty, !name.function.isEmpty else { return .other }
+        let asked = FormQuery.pairs(query ?? "").last { $0.key == "qualifier" }?.value ?? ""
+        return .invocation(
+            FunctionAddress(service: name.service, qualifier: asked.isEmpty ? "LATEST" : asked, function: name.function))
     }
 
     /// Percent-decoded, or as sent when it is not valid percent-encoding.
