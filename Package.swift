@@ -171,6 +171,9 @@ let package = Package(
                 "NimbusClient",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                // `nimbus build`: the cache key's hash, and running pip and npm.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,9 +5,13 @@ set -euo pipefail
 # chromium and chromium-driver: the console test drives a real browser.
 # passt (pasta): instances reach the internet from their own network namespaces; iproute2: the network
 # tests build an "outside" network namespace to reach.
-packages=(libsqlite3-dev zlib1g-dev bubblewrap passt iproute2 util-linux procps openssl curl chromium chromium-driver)
+# python3-pip: `nimbus build` runs /usr/bin/python3 -m pip, the python3 runtime's own interpreter.
+packages=(libsqlite3-dev zlib1g-dev bubblewrap passt iproute2 util-linux procps openssl curl chromium chromium-driver
+    python3-pip)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# npm for `nimbus build`: NodeSource's nodejs ships its own npm, which Debian's npm package conflicts with.
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
     echo "installing: ${missing[*]}"
     apt-get update -qq

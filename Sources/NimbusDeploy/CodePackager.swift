@@ -60,10 +60,12 @@ package enum CodePackager {
         return result
     }
 
-    /// `.fcignore` and the things nobody deploys (`.git`, `__pycache__`, `.DS_Store`, `.fcignore` itself).
+    /// `.fcignore` and the things nobody deploys (`.git`, `__pycache__`, `.DS_Store`, `.fcignore` itself, and
+    /// `.nimbus`, where builds go, which is inside the code folder when `codeUri` is the project's own).
     struct Ignore {
         var patterns: [String] = [
-            ".git", ".git/*", "*/__pycache__/*", "__pycache__/*", "*.pyc", ".DS_Store", ".fcignore",
+            ".git", ".git/*", "*/__pycache__/*", "__pycache__/*", "*.pyc", ".DS_Store", ".fcignore", ".nimbus",
+            ".nimbus/*",
         ]
 
         init(root: URL) {

@@ -9,12 +9,14 @@ struct Deploy: AsyncParsableCommand {
         abstract: "Deploy a project from its s.yaml (Serverless Devs) or template.yml (Funcraft).",
         discussion: """
             Zips each function's codeUri (honouring .fcignore), compares with the server, prints the plan
-            and applies it. Unchanged code is not uploaded again.
+            and applies it. Unchanged code is not uploaded again. A function whose code folder has a
+            requirements.txt or package.json is built first (see `nimbus build`) and its build is deployed.
 
             Examples:
               nimbus deploy examples/catalog
               nimbus deploy --dry-run            show the plan only
               nimbus deploy --prune              also delete functions the manifest no longer names
+              nimbus deploy --skip-build         deploy code folders as they are, installing nothing
               nimbus deploy --output json
             """)
 
@@ -32,6 +34,11 @@ struct Deploy: AsyncParsableCommand {
 
     @Flag(help: "Keep watching the project and redeploy what changes (Ctrl-C stops).")
     var watch = false
+
+    @Flag(help: "Deploy each code folder as it is: no pip or npm install for requirements.txt / package.json.")
+    var skipBuild = false
+
+    @OptionGroup var build: BuildOptions
 
     @OptionGroup var connection: Connection
 
@@ -54,14 +61,18 @@ struct Deploy: AsyncParsableCommand {
         }
     }
 
-    func deployOnce(quietPlan: Bool = false) async throws {
-        let manifest: Manifest
+    /// The project's manifest, or its problems on stderr and exit status 2.
+    static func loadManifest(_ directory: String) throws -> Manifest {
         do {
-            manifest = try ManifestLoader.load(directory: URL(fileURLWithPath: directory))
+            return try ManifestLoader.load(directory: URL(fileURLWithPath: directory))
         } catch let errors as ManifestErrors {
             FileHandle.standardError.write(Data("\(errors)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    func deployOnce(quietPlan: Bool = false) async throws {
+        var manifest = try Self.loadManifest(directory)
         let json = output == "json"
         for warning in manifest.warnings where !json {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
@@ -69,6 +80,8 @@ struct Deploy: AsyncParsableCommand {
         let (client, endpoint) = try connection.clientAndEndpoint()
         let deployer = Deployer(client: client, endpoint: endpoint)
         do {
+            var builds: [DependencyBuilder.Result] = []
+            if !skipBuild { (manifest, builds) = try await build.build(manifest, json: json) }
             let plan = try await deployer.plan(manifest, prune: prune)
             if !json && !quietPlan {
                 Self.say("Plan for \((manifest.file as NSString).lastPathComponent) -> \(endpoint):")
@@ -81,7 +94,7 @@ struct Deploy: AsyncParsableCommand {
             }
             let urls = deployer.urls(manifest)
             if json {
-                Self.say(Self.json(plan, urls: urls, applied: !dryRun, warnings: manifest.warnings))
+                Self.say(Self.json(plan, urls: urls, applied: !dryRun, warnings: manifest.warnings, builds: builds))
             } else {
                 let counts = Dictionary(grouping: plan.steps, by: \.action).mapValues(\.count)
                 let summary = [DeployPlan.Action.create, .update, .unchanged, .delete].compactMap { action in
@@ -109,6 +122,11 @@ struct Deploy: AsyncParsableCommand {
                     at: root, includingPropertiesForKeys: [.contentModificationDateKey, .fileSizeKey])
             else { return }
             for case let url as URL in walker {
+                // Builds write there; watching them would redeploy after every build.
+                if url.lastPathComponent == ".nimbus" {
+                    walker.skipDescendants()
+                    continue
+                }
                 let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .fileSizeKey])
                 files[url.path] = [
                     values?.contentModificationDate?.timeIntervalSince1970 ?? 0, Double(values?.fileSize ?? 0),
@@ -146,7 +164,10 @@ struct Deploy: AsyncParsableCommand {
         }
     }
 
-    static func json(_ plan: DeployPlan, urls: [String], applied: Bool, warnings: [ManifestDiagnostic]) -> String {
+    static func json(
+        _ plan: DeployPlan, urls: [String], applied: Bool, warnings: [ManifestDiagnostic],
+        builds: [DependencyBuilder.Result]
+    ) -> String {
         let steps: [JSONValue] = plan.steps.map { step in
             .object([
                 "action": .string(step.action.rawValue), "kind": .string(step.kind.rawValue),
@@ -156,6 +177,13 @@ struct Deploy: AsyncParsableCommand {
         let body: JSONValue = .object([
             "applied": .bool(applied), "plan": .array(steps), "urls": .array(urls.map(JSONValue.string)),
             "warnings": .array(warnings.map { .string($0.description) }),
+            "builds": .array(
+                builds.map { build in
+                    .object([
+                        "function": .string(build.target.name), "cached": .bool(build.cached),
+                        "seconds": .number(build.seconds), "directory": .string(build.target.output.path),
+                    ])
+                }),
         ])
         return String(decoding: (try? FCJSON.makeEncoder().encode(body)) ?? Data(), as: UTF8.self)
     }
