@@ -105,7 +105,8 @@ package enum CallRoute: Equatable, Sendable {
         guard !name.service.isEmpty, !name.function.isEmpty else { return .other }
         let asked = FormQuery.pairs(query ?? "").last { $0.key == "qualifier" }?.value ?? ""
         return .invocation(
-            FunctionAddress(service: name.service, qualifier: asked.isEmpty ? "LATEST" : asked, function: name.function))
+            FunctionAddress(service: name.service, qualifier: asked.isEmpty ? "LATEST" : asked, function: name.function)
+        )
     }
 
     /// Percent-decoded, or as sent when it is not valid percent-encoding.
