@@ -15,6 +15,8 @@ package struct DeployPlan: Sendable {
         package var body: [String: JSONValue]
         /// Why an update: the fields that differ (and `code` when the package changed).
         package var changes: [String]
+        /// Sent through FC 3.0's API (a Serverless Devs 3 `fc3` function and its triggers).
+        package var fc3 = false
     }
 
     /// What the server holds for the manifest's resources (nil: absent).
@@ -34,13 +36,16 @@ package struct DeployPlan: Sendable {
 
     package init(manifest: Manifest, server: ServerState, packages: [String: CodePackager.Package], prune: Bool) {
         for service in manifest.services {
-            let current = server.services[service.name]
-            let changed = Self.differences(service.fields, current)
-            steps.append(
-                Step(
-                    action: current == nil ? .create : changed.isEmpty ? .unchanged : .update, kind: .service,
-                    name: service.name, body: service.fields.merging(["serviceName": .string(service.name)]) { $1 },
-                    changes: changed))
+            // An FC 3.0 function carries its service's fields itself: no service step.
+            if !service.isFC3Function {
+                let current = server.services[service.name]
+                let changed = Self.differences(service.fields, current)
+                steps.append(
+                    Step(
+                        action: current == nil ? .create : changed.isEmpty ? .unchanged : .update, kind: .service,
+                        name: service.name, body: service.fields.merging(["serviceName": .string(service.name)]) { $1 },
+                        changes: changed))
+            }
             for function in service.functions {
                 let key = service.name + "/" + function.name
                 let package = packages[key]
@@ -56,7 +61,7 @@ package struct DeployPlan: Sendable {
                 steps.append(
                     Step(
                         action: existing == nil ? .create : changes.isEmpty ? .unchanged : .update, kind: .function,
-                        name: key, body: body, changes: existing == nil ? [] : changes))
+                        name: key, body: body, changes: existing == nil ? [] : changes, fc3: service.isFC3Function))
                 for trigger in function.triggers {
                     var fields: [String: JSONValue] = [
                         "triggerType": .string(trigger.type), "triggerConfig": trigger.config,
@@ -68,7 +73,7 @@ package struct DeployPlan: Sendable {
                     steps.append(
                         Step(
                             action: current == nil ? .create : changed.isEmpty ? .unchanged : .update, kind: .trigger,
-                            name: key + "/" + trigger.name, body: fields, changes: changed))
+                            name: key + "/" + trigger.name, body: fields, changes: changed, fc3: service.isFC3Function))
                 }
             }
         }

@@ -35,6 +35,10 @@ package struct Deployer: Sendable {
     func state(of manifest: Manifest) async throws -> DeployPlan.ServerState {
         var state = DeployPlan.ServerState()
         for service in manifest.services {
+            if service.isFC3Function {
+                try await fc3State(of: service, into: &state)
+                continue
+            }
             guard let current = try await get("/services/\(service.name)") else { continue }
             state.services[service.name] = current
             let listed = try await get("/services/\(service.name)/functions?limit=100")
@@ -56,11 +60,50 @@ package struct Deployer: Sendable {
         return state
     }
 
+    /// An FC 3.0 function as 2023-03-30 shows it, and its triggers with `triggerConfig` read back as objects.
+    func fc3State(of service: ServiceManifest, into state: inout DeployPlan.ServerState) async throws {
+        let name = service.name
+        guard let current = try await get("/functions/\(name)", api: Self.fc3API) else { return }
+        state.functions[name + "/" + name] = current
+        for trigger in service.functions.flatMap(\.triggers) {
+            guard var fields = try await get("/functions/\(name)/triggers/\(trigger.name)", api: Self.fc3API)
+            else { continue }
+            if let text = fields["triggerConfig"]?.stringValue {
+                // A config that does not parse stays a string: it then differs, and the deploy rewrites it.
+                do {
+                    fields["triggerConfig"] = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+                } catch {}
+            }
+            state.triggers[name + "/" + name + "/" + trigger.name] = fields
+        }
+    }
+
+    /// An FC 3.0 step: the function and its triggers under `/2023-03-30/functions`.
+    func applyFC3(_ step: DeployPlan.Step, _ parts: [String]) async throws {
+        let path = "/functions"
+        switch (step.kind, step.action) {
+        case (.function, .create): try await send("POST", path, step.body, api: Self.fc3API)
+        case (.function, .update):
+            try await send("PUT", "\(path)/\(parts[1])", without(step.body, "functionName"), api: Self.fc3API)
+        case (.trigger, .create): try await send("POST", "\(path)/\(parts[1])/triggers", step.body, api: Self.fc3API)
+        case (.trigger, .update):
+            try await send(
+                "PUT", "\(path)/\(parts[1])/triggers/\(parts[2])", without(step.body, "triggerName"), api: Self.fc3API)
+        default: break
+        }
+    }
+
+    static let fc3API = "/2023-03-30"
+
     /// Applies each step in order (services, then functions, then their triggers, then domains).
     package func apply(_ plan: DeployPlan, progress: (DeployPlan.Step) -> Void) async throws {
         for step in plan.steps where step.action != .unchanged {
             progress(step)
             let parts = step.name.split(separator: "/").map(String.init)
+            if step.fc3 {
+                try await applyFC3(step, parts)
+                continue
+            }
             switch (step.kind, step.action) {
             case (.service, .create): try await send("POST", "/services", step.body)
             case (.service, .update): try await send("PUT", "/services/\(parts[0])", without(step.body, "serviceName"))
@@ -96,17 +139,19 @@ package struct Deployer: Sendable {
     }
 
     /// GET that answers nil on 404.
-    func get(_ path: String) async throws -> [String: JSONValue]? {
+    func get(_ path: String, api: String = Deployer.api) async throws -> [String: JSONValue]? {
         let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
-        let reply = try await client.send("GET", Self.api + parts[0], query: parts.count > 1 ? parts[1] : nil)
+        let reply = try await client.send("GET", api + parts[0], query: parts.count > 1 ? parts[1] : nil)
         if reply.status == 404 { return nil }
         return try decode(reply, "GET \(path)")
     }
 
     @discardableResult
-    func send(_ method: String, _ path: String, _ body: [String: JSONValue]?) async throws -> [String: JSONValue]? {
+    func send(_ method: String, _ path: String, _ body: [String: JSONValue]?, api: String = Deployer.api)
+        async throws -> [String: JSONValue]?
+    {
         let data = try body.map { try FCJSON.makeEncoder().encode(JSONValue.object($0)) }
-        let reply = try await client.send(method, Self.api + path, body: data)
+        let reply = try await client.send(method, api + path, body: data)
         return try decode(reply, "\(method) \(path)")
     }
 

@@ -11,6 +11,15 @@ package struct Manifest: Sendable, Equatable {
 
     package init(file: String) { self.file = file }
 
+    /// Routes for a domain: a domain named twice keeps the first protocol and all the routes.
+    mutating func addDomain(_ name: String, protocol: String, routes: [DomainRoute]) {
+        if let index = domains.firstIndex(where: { $0.domainName == name }) {
+            domains[index].routes += routes
+        } else {
+            domains.append(DomainManifest(domainName: name, protocol: `protocol`, routes: routes))
+        }
+    }
+
     /// The service named `name`, created empty if the manifest did not mention it before.
     mutating func service(_ name: String) -> Int {
         if let index = services.firstIndex(where: { $0.name == name }) { return index }
@@ -24,6 +33,9 @@ package struct ServiceManifest: Sendable, Equatable {
     /// Service fields as FC's API spells them (`description`, `internetAccess`, ...).
     package var fields: [String: JSONValue] = [:]
     package var functions: [FunctionManifest] = []
+    /// An FC 3.0 function (Serverless Devs 3's `fc3`): service and function share the name, the service's
+    /// fields are the function's, and the deploy goes through the 2023-03-30 API.
+    package var isFC3Function = false
 
     package init(name: String) { self.name = name }
 }

@@ -44,6 +44,9 @@ package enum ManifestLoader {
         if root["Resources"] != nil || root["ROSTemplateFormatVersion"] != nil {
             return try FuncraftManifest.read(root, file: file, directory: directory, environment: environment)
         }
+        if root["resources"] != nil {
+            return try ServerlessDevs3Manifest.read(root, file: file, directory: directory, environment: environment)
+        }
         return try ServerlessDevsManifest.read(root, file: file, directory: directory, environment: environment)
     }
 }

@@ -145,10 +145,6 @@ enum ServerlessDevsManifest {
                     methods: route["methods"]?.sequence?.compactMap { cursor.string($0) }))
         }
         let proto = cursor.string(node["protocol"]) ?? "HTTP"
-        if let index = manifest.domains.firstIndex(where: { $0.domainName == name }) {
-            manifest.domains[index].routes += routes
-        } else {
-            manifest.domains.append(DomainManifest(domainName: name, protocol: proto, routes: routes))
-        }
+        manifest.addDomain(name, protocol: proto, routes: routes)
     }
 }

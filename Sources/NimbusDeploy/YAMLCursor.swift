@@ -73,6 +73,9 @@ struct YAMLCursor {
         if reference.hasPrefix("vars.") {
             return lookup(variables, String(reference.dropFirst(5)), "variable under vars", node)
         }
+        if reference.hasPrefix("resources.") {
+            return lookup(variables, reference, "scalar resource property", node)
+        }
         problem(node, "unsupported reference ${\(reference)}: use ${env(NAME)}, ${env.NAME} or ${vars.NAME}")
         return ""
     }

@@ -20,6 +20,8 @@ extension FC3API {
             api.get(RouterPath("functions/:function/" + suffix)) { request, context in
                 let (target, name) = try await configTarget(kind, request, context)
                 guard let record = try await control.config(kind, for: target) else {
+                    // devsapp/fc3 reads a 200 without `functionArn` as "no provision config".
+                    if kind == .provision { return FCResponse.json(["target": .number(0), "current": .number(0)]) }
                     throw Self.missing(kind, name)
                 }
                 return FCResponse.json(await renderConfig(record, name: name))

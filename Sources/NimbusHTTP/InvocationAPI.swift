@@ -31,7 +31,7 @@ struct InvocationAPI: Sendable {
     ) async throws -> Response {
         let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let deployment = try await runner.resolve(service: service, qualifier: qualifier, function: function).deployment
-        let isAsync = request.headers[Self.invocationType]?.lowercased() == "async"
+        let isAsync = Self.isAsync(request.headers[Self.invocationType])
         let limit = isAsync ? Self.asyncPayloadLimit : Self.syncPayloadLimit
         let payload = try await Self.collect(request, limit: limit)
         if isAsync {
@@ -135,6 +135,11 @@ struct InvocationAPI: Sendable {
     }
 
     static let invocationType = HTTPField.Name("x-fc-invocation-type")!
+
+    /// `Async`, or `Task` (what devsapp/fc3 sends for an async task), in any case.
+    static func isAsync(_ invocationType: String?) -> Bool {
+        ["async", "task"].contains(invocationType?.lowercased() ?? "")
+    }
     static let logType = HTTPField.Name("x-fc-log-type")!
     /// Nimbus's per-call receipt: metered units and price (docs/metering.md).
     static let costReceipt = HTTPField.Name("x-nimbus-cost")!

@@ -8,7 +8,7 @@ extension WarmLane {
     /// go to the router, which answers them (the last with FC's 403). Either scheme is verified by the
     /// server's one ``RequestAuthenticator``; an ACS3 body's hash is checked in ``start`` once it is in.
     func invocationPlan(_ request: HTTPRequest, address: FunctionAddress, path: String, uri: String) -> Plan? {
-        guard request.headerFields[InvocationAPI.invocationType]?.lowercased() != "async",
+        guard !InvocationAPI.isAsync(request.headerFields[InvocationAPI.invocationType]),
             request.headerFields[InvocationAPI.logType]?.lowercased() != "tail",
             // The cache lookup first: a call the lane cannot take is not verified twice (here and by the router).
             let resolution = cachedResolution(address)

@@ -12,9 +12,10 @@ struct Invoke: AsyncParsableCommand {
               nimbus invoke demo/hello --file event.json
               echo hi | nimbus invoke demo/hello --file -
               nimbus invoke demo/hello --qualifier prod --async
+              nimbus invoke hello                  (an FC 3.0 function: a name without a service)
             """)
 
-    @Argument(help: "The function, as SERVICE/FUNCTION.")
+    @Argument(help: "The function: SERVICE/FUNCTION (FC 2.0), or NAME (FC 3.0).")
     var function: String
 
     @Option(help: "The event, as text.")
@@ -35,18 +36,26 @@ struct Invoke: AsyncParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() async throws {
-        let parts = try Listing.serviceAndFunction(function)
         var event = Data(payload?.utf8 ?? "".utf8)
         if let file {
             event =
                 file == "-"
                 ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
         }
-        let service = parts[0] + (qualifier.map { ".\($0)" } ?? "")
         var headers = [("x-fc-log-type", "Tail")]
         if async { headers = [("x-fc-invocation-type", "Async")] }
-        let reply = try await connection.client().send(
-            "POST", "/2016-08-15/services/\(service)/functions/\(parts[1])/invocations", body: event, headers: headers)
+        let reply: FCClient.Reply
+        if function.contains("/") {
+            let parts = try Listing.serviceAndFunction(function)
+            let service = parts[0] + (qualifier.map { ".\($0)" } ?? "")
+            reply = try await connection.client().send(
+                "POST", "/2016-08-15/services/\(service)/functions/\(parts[1])/invocations", body: event,
+                headers: headers)
+        } else {
+            reply = try await connection.client().send(
+                "POST", "/2023-03-30/functions/\(function)/invocations",
+                query: qualifier.map { "qualifier=\($0)" }, body: event, headers: headers)
+        }
         if async {
             guard reply.status == 202 else { throw ValidationError(String(decoding: reply.body, as: UTF8.self)) }
             print("queued: request \(reply.headers["x-fc-request-id"] ?? "-")")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET
+from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET, signed_headers
 
 FIXTURES = Path(__file__).resolve().parent / 'fixtures'
 
@@ -125,6 +125,11 @@ def test_invoke_prints_the_answer_and_the_log_tail(client, endpoint, service, ma
     assert queued.returncode == 0 and queued.stdout.startswith('queued: request ')
     missing = nimbus(endpoint, 'invoke', service + '/nope')
     assert missing.returncode != 0 and 'FunctionNotFound' in missing.stderr
+    # The same function by its FC 3.0 name, `service$function`; a bare name is an FC 3.0 function.
+    three = nimbus(endpoint, 'invoke', service + '$echo', '--payload', 'three')
+    assert three.returncode == 0 and three.stdout == 'THREE\n', three.stdout + three.stderr
+    unknown = nimbus(endpoint, 'invoke', 'no_such_function')
+    assert unknown.returncode != 0 and 'FunctionNotFound' in unknown.stderr
     helped = nimbus(endpoint, 'deploy', '--help')
     assert helped.returncode == 0 and 'Examples:' in helped.stdout
 
@@ -209,3 +214,30 @@ def test_listing_and_removing_and_the_profile(client, endpoint, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_serverless_devs_3_project_deploys_through_fc3(client, endpoint, tmp_path):
+    """Serverless Devs 3 (`edition: 3.0.0`, components fc3 and fc3-domain): the function is an FC 3.0
+    function (its HTTP trigger hands the handler FC 3.0's event), and a second deploy changes nothing."""
+    project = tmp_path / 'fc3-app'
+    shutil.copytree(str(FIXTURES / 'fc3-app'), str(project))
+    first = deploy(endpoint, project)
+    assert actions(first) == {'function fc3-hello/fc3-hello': 'create', 'trigger fc3-hello/fc3-hello/httpTrigger':
+                              'create', 'domain fc3-app.localhost': 'create'}
+    got = requests.get(endpoint + '/2023-03-30/functions/fc3-hello', timeout=10,
+                       headers=signed_headers('GET', '/2023-03-30/functions/fc3-hello'))
+    assert got.status_code == 200, got.text
+    assert (got.json()['functionName'], got.json()['internetAccess']) == ('fc3-hello', False)
+    assert requests.get(first['urls'][0] + 'x', timeout=30).text == 'hello from /x'
+    assert requests.get(endpoint + '/y', headers={'Host': 'fc3-app.localhost'}, timeout=30).text == 'hello from /y'
+    again = deploy(endpoint, project)
+    assert set(actions(again).values()) == {'unchanged'}, actions(again)
+    (project / 'code' / 'index.py').write_text((project / 'code' / 'index.py').read_text().replace('from', 'at'))
+    changed = deploy(endpoint, project)
+    assert actions(changed)['function fc3-hello/fc3-hello'] == 'update'
+    assert requests.get(first['urls'][0] + 'z', timeout=30).text == 'hello at /z'
+    client.delete_custom_domain('fc3-app.localhost')
+    client.delete_trigger('fc3-hello', 'fc3-hello', 'httpTrigger')
+    client.delete_function('fc3-hello', 'fc3-hello')
+    client.delete_service('fc3-hello')
+
