@@ -22,8 +22,7 @@ extension ManagementAPI {
         }
         api.get("services/:service") { request, context in
             let (service, qualifier) = try Self.qualified(request, context)
-            let snapshot = try await control.snapshot(service: service, qualifier: qualifier)
-            let record = if let snapshot { snapshot.service } else { try await control.service(service) }
+            let record = try await control.service(service, qualifier: qualifier)
             return FCResponse.json(Representations.service(record), etag: record.meta.etag)
         }
         api.put("services/:service") { request, context in

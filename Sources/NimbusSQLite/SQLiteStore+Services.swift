@@ -62,6 +62,14 @@ extension SQLiteStore {
             guard functions == 0 else {
                 throw NimbusError(.serviceNotEmpty, "service '\(name)' has active 'functions'")
             }
+            // As FC: a service's versions and aliases are deleted first, by the caller, never with it.
+            for (table, what) in [("aliases", "aliases"), ("versions", "versions")] {
+                let count = try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM \(table) WHERE service_id = ?", arguments: [id])
+                guard count == 0 else {
+                    throw NimbusError(.serviceNotEmpty, "service '\(name)' has \(what): delete them first")
+                }
+            }
             try db.execute(sql: "DELETE FROM services WHERE id = ?", arguments: [id])
         }
     }

@@ -75,6 +75,23 @@ import Testing
                 == .aliasNotFound)
     }
 
+    /// As FC: a service's versions and aliases are deleted before it, never with it.
+    @Test(arguments: StoreKind.allCases)
+    func aServiceWithVersionsOrAliasesIsNotDeleted(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.createService(Fixtures.service("svc"))
+        try await store.createFunction(Fixtures.function("a", in: "svc"))
+        _ = try await store.publishVersion(service: "svc", description: "", at: Self.at)
+        try await store.createAlias(alias("prod", "1"))
+        try await store.deleteFunction(named: "a", service: "svc", ifMatch: nil)
+        #expect(await Fixtures.code { try await store.deleteService(named: "svc", ifMatch: nil) } == .serviceNotEmpty)
+        try await store.deleteAlias(named: "prod", service: "svc", ifMatch: nil)
+        #expect(await Fixtures.code { try await store.deleteService(named: "svc", ifMatch: nil) } == .serviceNotEmpty)
+        try await store.deleteVersion(1, service: "svc")
+        try await store.deleteService(named: "svc", ifMatch: nil)
+        #expect(try await store.service(named: "svc") == nil)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func customDomainsAreKeptByName(kind: StoreKind) async throws {
         let store = try kind.make()

@@ -273,7 +273,10 @@ def test_async_invoke_and_provision_configs(fc, make_zip):
     while fc.get_async_task(name, task_id, fc3.GetAsyncTaskRequest()).body.status != 'Succeeded':
         assert time.time() < deadline, 'the task never succeeded'
         time.sleep(0.2)
-    assert fc.get_async_task(name, task_id, fc3.GetAsyncTaskRequest()).body.destination_status == 'Succeeded'
+    deadline = time.time() + 20
+    while fc.get_async_task(name, task_id, fc3.GetAsyncTaskRequest()).body.destination_status != 'Succeeded':
+        assert time.time() < deadline, 'the success destination never got the record'
+        time.sleep(0.1)
 
     provisioned = fc.put_provision_config(name, fc3.PutProvisionConfigRequest(
         qualifier='LATEST', body=fc3.PutProvisionConfigInput(target=1))).body

@@ -8,7 +8,6 @@ extension ControlPlane {
         // A version or alias must exist to carry a config (VersionNotFound / AliasNotFound otherwise).
         _ = try await resolveQualifier(target.qualifier, service: target.serviceName, random: 0)
         let kept = try Self.validatedFields(kind, fields)
-        if kind == .asyncInvoke { try await requireDestinations(kept) }
         let time = Self.wholeSeconds(now())
         let existing = try await store.config(kind, for: target)
         let record = FunctionConfigRecord(
@@ -101,19 +100,6 @@ extension ControlPlane {
             kept["destinationConfig"] = destinations
         }
         return kept
-    }
-
-    /// A destination must name a function that exists when the config is stored.
-    func requireDestinations(_ fields: [String: JSONValue]) async throws(NimbusError) {
-        for key in ["onSuccess", "onFailure"] {
-            guard let arn = fields["destinationConfig"]?.field(key)?.field("destination")?.stringValue else { continue }
-            let target = try DestinationARN.parse(arn)
-            guard (try? await function(target.functionName, service: target.serviceName)) != nil else {
-                throw .invalidArgument(
-                    "destinationConfig.\(key).destination: function '\(target.functionName)' does not exist in "
-                        + "service '\(target.serviceName)'")
-            }
-        }
     }
 
     static func integer(_ fields: [String: JSONValue], _ key: String, _ bounds: ClosedRange<Int>, required: Bool)

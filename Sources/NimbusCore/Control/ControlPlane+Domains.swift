@@ -2,7 +2,8 @@ import Foundation
 
 extension ControlPlane {
     package func createDomain(_ fields: [String: JSONValue]) async throws(NimbusError) -> CustomDomainRecord {
-        let name = try Self.requiredName(fields, "domainName")
+        // Host names are case-insensitive: stored, matched and shown lowercased (FC accepts `pythonSDK.example.com`).
+        let name = try Self.requiredName(fields, "domainName").lowercased()
         try Validation.domainName(name)
         let spec = try FCJSON.decode(CustomDomainSpec.self, from: fields)
         try await validate(spec)
@@ -13,7 +14,7 @@ extension ControlPlane {
     }
 
     package func domain(_ name: String) async throws(NimbusError) -> CustomDomainRecord {
-        guard let record = try await store.domain(named: name) else {
+        guard let record = try await store.domain(named: name.lowercased()) else {
             throw NimbusError(.domainNameNotFound, "custom domain '\(name)' does not exist")
         }
         return record
@@ -35,7 +36,7 @@ extension ControlPlane {
     }
 
     package func deleteDomain(_ name: String) async throws(NimbusError) {
-        try await store.deleteDomain(named: name)
+        try await store.deleteDomain(named: name.lowercased())
     }
 
     package func listDomains(_ page: PageQuery) async throws(NimbusError) -> Page<CustomDomainRecord> {

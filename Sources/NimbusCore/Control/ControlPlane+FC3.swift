@@ -105,9 +105,23 @@ extension ControlPlane {
             throw Self.fc3NotFound(name)
         }
         try await deleteFunction(address.function, service: address.service, ifMatch: nil)
-        if service.spec.holdsFC3Function == true, address.service == address.function {
-            try await deleteService(address.service, ifMatch: nil)
-        }
+        guard service.spec.holdsFC3Function == true, address.service == address.function else { return }
+        // Its versions and aliases are the function's own in 3.0: they go with it (aliases first, as
+        // they name versions).
+        var aliases = Page<AliasRecord>(items: [], nextToken: nil)
+        repeat {
+            aliases = try await store.listAliases(service: address.service, PageQuery(limit: PageQuery.maximumLimit))
+            for alias in aliases.items { try await deleteAlias(alias.name, service: address.service, ifMatch: nil) }
+        } while !aliases.items.isEmpty
+        var versions = Page<VersionRecord>(items: [], nextToken: nil)
+        repeat {
+            versions = try await store.listVersions(
+                service: address.service, PageQuery(limit: PageQuery.maximumLimit), forward: true)
+            for version in versions.items {
+                try await deleteVersion(String(version.versionId), service: address.service)
+            }
+        } while !versions.items.isEmpty
+        try await deleteService(address.service, ifMatch: nil)
     }
 
     /// `ListFunctions`: every function of every service under its 3.0 name, sorted, paged by name;

@@ -91,6 +91,18 @@ extension ControlPlane {
         return try await version(try await alias(qualifier, service: service).spec.versionId, service: service).snapshot
     }
 
+    /// A service as `{service}.{qualifier}` reads it: the live one for LATEST, else the version's snapshot
+    /// with the version's own description (the one given to `publish_version`), as FC shows it.
+    package func service(_ name: String, qualifier: String) async throws(NimbusError) -> ServiceRecord {
+        if qualifier == "LATEST" { return try await service(name) }
+        let id =
+            qualifier.allSatisfy(\.isNumber) ? qualifier : try await alias(qualifier, service: name).spec.versionId
+        let version = try await version(id, service: name)
+        var record = version.snapshot.service
+        record.spec.description = version.description
+        return record
+    }
+
     /// The version a call with this qualifier runs: nil for LATEST, the version itself, or the alias's pick
     /// (`random` in [0, 1) decides a canary split).
     package func resolveQualifier(_ qualifier: String, service: String, random: Double) async throws(NimbusError)

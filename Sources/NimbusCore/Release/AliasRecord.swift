@@ -61,13 +61,11 @@ package struct AliasSpec: Sendable, Equatable {
         self = spec
     }
 
-    /// Weights within 0...1, summing to at most 1, on versions other than the main one.
+    /// Weights within 0...1, summing to at most 1.
     package func validate() throws(NimbusError) {
         guard !versionId.isEmpty else { throw .invalidArgument("field 'versionId' is required") }
+        // A weight for the alias's own version is allowed, as FC allows it: its calls go there either way.
         for (version, weight) in additionalVersionWeight {
-            guard version != versionId else {
-                throw .invalidArgument("additionalVersionWeight names version \(version), the alias's own versionId")
-            }
             guard (0...1).contains(weight) else {
                 throw .invalidArgument("additionalVersionWeight.\(version) is \(weight); weights lie from 0 to 1")
             }
