@@ -5,8 +5,8 @@ extension NimbusError.Code {
     /// The HTTP status FC answers with for this code. The only place codes meet HTTP.
     var httpStatus: HTTPResponse.Status {
         switch self {
-        case .invalidArgument, .pathNotSupported, .limitExceeded: .badRequest
-        case .entityTooLarge: .contentTooLarge
+        // FC answers a payload over the limit with 400, not 413 (fc-api spec 6.6).
+        case .invalidArgument, .pathNotSupported, .limitExceeded, .entityTooLarge: .badRequest
         case .missingRequiredHeader, .accessDenied, .signatureNotMatch, .invalidAccessKeyID, .invalidSecurityToken,
             .requestTimeTooSkewed, .signatureNonceUsed:
             .forbidden

@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 import NimbusCore
 
-/// The one way a route reads a request body: bounded, with 413 `EntityTooLarge` past the limit,
+/// The one way a route reads a request body: bounded, with 400 `EntityTooLarge` past the limit (FC's status),
 /// refused on its Content-Length before a byte is read when the client declares it.
 enum RequestBody {
     /// The largest body any route takes (a 100 MB zip is about 134 MB once base64-encoded in JSON).

@@ -132,7 +132,7 @@ def test_listing_is_filtered_and_paged(client, endpoint, service, make_zip):
 
 def test_bad_async_input_is_refused_with_fc_errors(client, endpoint, service, make_zip):
     fn = make(client, service, make_zip, ECHO)
-    with raises_fc(413, 'EntityTooLarge'):
+    with raises_fc(400, 'EntityTooLarge'):
         client.invoke_function(service, fn, payload=b'x' * (128 * 1024 + 1), headers=ASYNC)
     with raises_fc(400, 'InvalidArgument'):
         client.invoke_function(service, fn, payload=b'x',

@@ -167,7 +167,7 @@ def test_payload_over_the_sync_limit_is_refused(endpoint, service, pyfn):
     fn = pyfn('index.handler')
     resp = raw_request(endpoint, 'POST', '/2016-08-15/services/{0}/functions/{1}/invocations'.format(service, fn),
                        body=b'x' * (32 * 1024 * 1024 + 1))
-    check_error_response(resp, 413, 'EntityTooLarge')
+    check_error_response(resp, 400, 'EntityTooLarge')
 
 
 def test_unknown_function_is_not_found(client, service):
