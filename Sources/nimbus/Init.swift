@@ -6,10 +6,13 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a new project from a built-in template.",
         discussion: """
-            Templates: python-http (a Python HTTP API), nodejs-event (a Node.js event function with a timer),
-            custom-web (any web app as a custom runtime).
+            Templates (FC 3.0, Serverless Devs 3): fc3-python-http, fc3-nodejs-http (an HTTP API whose handler
+            gets FC 3.0's HTTP event). Templates (FC 2.0, Serverless Devs 1): python-http (a Python HTTP API,
+            WSGI), nodejs-event (a Node.js event function with a timer), custom-web (any web app as a custom
+            runtime).
 
             Examples:
+              nimbus init hello --template fc3-python-http && nimbus deploy hello
               nimbus init hello --template python-http && nimbus deploy hello
               nimbus init ticker --template nodejs-event
             """)
@@ -17,16 +20,17 @@ struct Init: ParsableCommand {
     @Argument(help: "The folder to create (must not exist or be empty).")
     var directory: String
 
-    @Option(help: "python-http, nodejs-event or custom-web.")
+    @Option(help: "fc3-python-http, fc3-nodejs-http, python-http, nodejs-event or custom-web.")
     var template = "python-http"
 
     @Option(help: "Service name (default: the folder's name).")
     var service: String?
 
     func run() throws {
-        guard let files = ProjectTemplates.all[template] else {
+        guard let files = ProjectTemplates.all[template] ?? ProjectTemplates.fc3[template] else {
             throw ValidationError(
-                "unknown template '\(template)'; choose one of \(ProjectTemplates.all.keys.sorted().joined(separator: ", "))"
+                "unknown template '\(template)'; choose one of "
+                    + (ProjectTemplates.fc3.keys.sorted() + ProjectTemplates.all.keys.sorted()).joined(separator: ", ")
             )
         }
         let root = URL(fileURLWithPath: directory)

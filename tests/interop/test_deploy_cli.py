@@ -241,3 +241,21 @@ def test_a_serverless_devs_3_project_deploys_through_fc3(client, endpoint, tmp_p
     client.delete_function('fc3-hello', 'fc3-hello')
     client.delete_service('fc3-hello')
 
+
+
+def test_fc3_templates_deploy_and_answer(client, endpoint, tmp_path):
+    """`nimbus init` offers FC 3.0 templates (Serverless Devs 3, component fc3): each deploys as an FC 3.0
+    function whose handler reads FC 3.0's HTTP event."""
+    for template in ('fc3-python-http', 'fc3-nodejs-http'):
+        project = tmp_path / template
+        made = nimbus(endpoint, 'init', str(project), '--template', template)
+        assert made.returncode == 0, made.stdout + made.stderr
+        result = deploy(endpoint, project)
+        assert actions(result) == {'function {0}/{0}'.format(template): 'create',
+                                   'trigger {0}/{0}/httpTrigger'.format(template): 'create'}
+        answer = requests.get(result['urls'][0] + 'items?id=3', timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {'path': '/items', 'method': 'GET', 'query': {'id': '3'}}, template
+        client.delete_trigger(template, template, 'httpTrigger')
+        client.delete_function(template, template)
+        client.delete_service(template)
