@@ -1,5 +1,5 @@
 """invoke: warm sync invocations of trivial event functions (python3, nodejs20), beside a direct POST /invoke to
-the instance's shim and the official SDK's invoke_function."""
+the instance's shim and the official SDK's invoke_function; the same function through FC 3.0's path too."""
 
 import re
 import time
@@ -20,6 +20,7 @@ def run(suite):
     for runtime, name in (('python3', 'evpy'), ('nodejs20', 'evnode')):
         suite.deploy(nimbus, 'bench', name, runtime, runtime, instanceConcurrency=conc)
         path = API + '/services/bench/functions/%s/invocations' % name
+        path3 = '/2023-03-30/functions/bench$%s/invocations' % name  # the same function, as FC 3.0 names it
         status, headers, body = http_once(nimbus.port, 'POST', path, b'port', nimbus.signed('POST', path))
         if status != 200 or not re.match(rb'^\d+$', body):
             raise RuntimeError('%s invocation answered %d %r' % (runtime, status, body[:300]))
@@ -31,15 +32,16 @@ def run(suite):
             raise RuntimeError('direct /invoke to the %s instance answered %d %r' % (runtime, status, body[:300]))
         direct_script = wrk_script(suite.workdir, 'POST', 'x', direct_headers)
         cpu_of = {'nimbus': lambda: [nimbus.pid]}
-        lat = {'direct': [], 'nimbus': []}
-        thr = {'direct': [], 'nimbus': []}
+        lat = {'direct': [], 'nimbus': [], 'nimbus3': []}
+        thr = {'direct': [], 'nimbus': [], 'nimbus3': []}
         for _ in range(rounds):
-            for target in ('direct', 'nimbus'):
+            for target in ('direct', 'nimbus', 'nimbus3'):
                 if target == 'direct':
                     url, script = 'http://127.0.0.1:%d/invoke' % port, direct_script
                 else:  # signed afresh for every run: the Date stays well inside 15 minutes
-                    url = nimbus.endpoint + path
-                    script = wrk_script(suite.workdir, 'POST', 'x', nimbus.signed('POST', path))
+                    signed_path = path if target == 'nimbus' else path3
+                    url = nimbus.endpoint + signed_path
+                    script = wrk_script(suite.workdir, 'POST', 'x', nimbus.signed('POST', signed_path))
                 lat[target].append(suite.guarded_wrk(port, url, script, 1, 1, secs, cpu_of))
                 thr[target].append(suite.guarded_wrk(port, url, script, 2, conc, secs, cpu_of))
         lat = {k: merge_rounds(v) for k, v in lat.items()}
@@ -53,12 +55,13 @@ def run(suite):
             sdk.append((time.perf_counter() - began) * 1e6)
         _, headers, _ = http_once(nimbus.port, 'POST', path, b'x', nimbus.signed('POST', path))
         replaced = headers.get('x-fc-instance-id') != instance
-        for target, label in (('direct', 'direct POST /invoke to the shim'), ('nimbus', 'Nimbus sync invocation')):
+        for target, label in (('direct', 'direct POST /invoke to the shim'), ('nimbus', 'Nimbus sync invocation'),
+                              ('nimbus3', 'Nimbus sync invocation, FC 3.0 path')):
             l, t = lat[target], thr[target]
             rows.append([runtime, label, fmt(l['p50'] / 1000, 3), fmt(l['p99'] / 1000, 3), fmt(l['rps'], 0),
                          fmt(t['rps'], 0), fmt(t['p50'] / 1000, 2), fmt(t['p99'] / 1000, 2),
-                         fmt(t['cpu_us_per_req'].get('nimbus')) if target == 'nimbus' else '-',
-                         fmt(l['switches_per_req'].get('nimbus')) if target == 'nimbus' else '-',
+                         fmt(t['cpu_us_per_req'].get('nimbus')) if target != 'direct' else '-',
+                         fmt(l['switches_per_req'].get('nimbus')) if target != 'direct' else '-',
                          l['errors'] + t['errors']])
         rows.append([runtime, 'official SDK invoke_function (Python)', fmt(percentile(sdk, 50) / 1000, 3),
                      fmt(percentile(sdk, 99) / 1000, 3), fmt(len(sdk) / sum(sdk) * 1e6, 0),
