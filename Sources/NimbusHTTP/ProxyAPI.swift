@@ -16,23 +16,25 @@ struct ProxyAPI: Sendable {
     let authenticator: RequestAuthenticator
 
     /// Runs an HTTP-trigger call ``CallRoute`` found.
-    func proxy(_ request: Request, _ context: NimbusRequestContext, _ address: FunctionAddress, functionPath: String)
-        async throws -> Response
+    func proxy(
+        _ request: Request, _ context: NimbusRequestContext, _ address: FunctionAddress, functionPath: String,
+        viaDomain: Bool
+    ) async throws -> Response
     {
         let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let resolution = try await runner.resolve(
             service: service, qualifier: qualifier, function: function)
         let deployment = resolution.deployment
-        guard resolution.httpTrigger != nil else {
+        guard let access = resolution.httpAccess(method: request.method.rawValue, viaDomain: viaDomain) else {
             throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")
         }
-        guard resolution.httpMethods.contains(request.method.rawValue) else {
+        guard access.allowed else {
             throw NimbusError(
                 .methodNotAllowed,
                 "method \(request.method.rawValue) is not allowed by the HTTP trigger of function '\(function)'")
         }
         let check =
-            resolution.isAnonymous
+            access.anonymous
             ? PayloadCheck.none
             : try authenticator.verify(SignatureMiddleware.signedRequest(request), now: Date())
         let body = try await InvocationAPI.collect(request, limit: Self.bodyLimit)

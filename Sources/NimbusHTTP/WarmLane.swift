@@ -92,8 +92,8 @@ package struct WarmLane: CallLane {
             // The router checks the signature of every other API path first, custom domain or not.
             if APIVersion.requiresSignature(path) { return nil }
             guard let resolution = cachedResolution(address),
-                resolution.httpTrigger != nil, resolution.isAnonymous,
-                resolution.httpMethods.contains(request.method.rawValue)
+                let access = resolution.httpAccess(method: request.method.rawValue, viaDomain: domain != nil),
+                access.allowed, access.anonymous
             else { return nil }
             return Plan(resolution: resolution, requestURI: uri, call: .http(functionPath: functionPath))
         case .other:

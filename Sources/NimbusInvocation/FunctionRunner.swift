@@ -45,6 +45,15 @@ package struct FunctionRunner: Sendable {
             httpMethods = Set((config.field("methods")?.arrayValue ?? []).compactMap { $0.stringValue?.uppercased() })
             isAnonymous = config.field("authType")?.stringValue?.lowercased() == "anonymous"
         }
+
+        /// Whether an HTTP call may reach the function, and if it needs a signature: through its HTTP
+        /// trigger (its methods and `authType`), or, for an FC 3.0 function without one, straight from
+        /// a custom domain's route (FC 3.0 domains route to functions; the route has chosen the methods).
+        package func httpAccess(method: String, viaDomain: Bool) -> (allowed: Bool, anonymous: Bool)? {
+            if httpTrigger != nil { return (httpMethods.contains(method), isAnonymous) }
+            guard viaDomain, deployment.contract.service.spec.holdsFC3Function == true else { return nil }
+            return (true, true)
+        }
     }
 
     /// The resolution when it is cached, without waiting: the warm lane's lookup on an event loop.

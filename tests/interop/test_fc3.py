@@ -357,3 +357,24 @@ def test_warm_invocations_take_the_warm_lane(fc, make_zip, endpoint):
         assert lane_calls(endpoint) > before, 'no warm 3.0 call was answered by the warm lane'
     fc.delete_alias(name, 'live')
     fc.delete_function(name)
+
+
+def test_a_custom_domain_reaches_a_function_without_an_http_trigger(fc, make_zip, endpoint):
+    """FC 3.0's custom domains route straight to functions: no HTTP trigger needed (a 2.0 route needs one)."""
+    name = unique('fn')
+    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
+        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
+    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
+        function_name=name, runtime='python3', handler='index.handler', code=code)))
+    domain = name.replace('_', '-') + '.direct.example.com'
+    fc.create_custom_domain(fc3.CreateCustomDomainRequest(body=fc3.CreateCustomDomainInput(
+        domain_name=domain, protocol='HTTP', route_config=fc3.RouteConfig(routes=[fc3.PathConfig(
+            path='/*', function_name=name, methods=['GET', 'POST'])]))))
+    for _ in range(3):  # cold, then warm (the warm lane takes it too)
+        answer = requests.post(endpoint + '/hook?x=1', data='ping', headers={'Host': domain}, timeout=30)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()['body'] == 'ping' and answer.headers['x-method'] == 'POST'
+    # The function's own proxy URL still needs an HTTP trigger.
+    assert requests.get('{0}/2016-08-15/proxy/{1}/{1}/'.format(endpoint, name), timeout=10).status_code == 404
+    fc.delete_custom_domain(domain)
+    fc.delete_function(name)
