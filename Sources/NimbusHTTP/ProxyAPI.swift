@@ -19,8 +19,7 @@ struct ProxyAPI: Sendable {
     func proxy(
         _ request: Request, _ context: NimbusRequestContext, _ address: FunctionAddress, functionPath: String,
         viaDomain: Bool
-    ) async throws -> Response
-    {
+    ) async throws -> Response {
         let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let resolution = try await runner.resolve(
             service: service, qualifier: qualifier, function: function)
