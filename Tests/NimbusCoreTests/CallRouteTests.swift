@@ -29,6 +29,7 @@ import Testing
         arguments: [
             ("GET", "/2016-08-15/proxy/svc/fn", trigger("svc", "LATEST", "fn", "/")),
             ("GET", "/2016-08-15/proxy/svc/fn/", trigger("svc", "LATEST", "fn", "/")),
+            ("GET", "/2021-04-06/proxy/svc.prod/fn/a", trigger("svc", "prod", "fn", "/a")),
             ("POST", "/2016-08-15/proxy/svc.prod/fn/a/b", trigger("svc", "prod", "fn", "/a/b")),
             ("PUT", "/2016-08-15/proxy/svc.3/fn/x", trigger("svc", "3", "fn", "/x")),
             ("GET", "/2016-08-15/proxy/svc./fn/x", trigger("svc", "LATEST", "fn", "/x")),

@@ -265,3 +265,30 @@ def test_an_acs3_signed_call_to_a_function_auth_http_trigger(fc, endpoint, make_
     with pytest.raises(ClientException) as info:
         wrong.call_api(params, open_models.OpenApiRequest(body='hello'), util_models.RuntimeOptions())
     assert (info.value.status_code, info.value.code) == (403, 'SignatureNotMatch')
+
+
+def test_http_triggers_answer_under_the_2021_prefix(fc, endpoint, make_zip):
+    """`/2021-04-06/proxy/{service}.{qualifier}/{function}/...` is an HTTP-trigger path as 2016-08-15's is:
+    anonymous triggers answer unsigned, `function` ones need a signature (FC scheme, the SDK's helper)."""
+    service, function = unique('svc'), unique('fn')
+    fc.create_service(fc21.CreateServiceRequest(service_name=service))
+    with open(make_zip({'index.py': WSGI_SRC}), 'rb') as archive:
+        code = base64.b64encode(archive.read()).decode()
+    fc.create_function(service, fc21.CreateFunctionRequest(
+        function_name=function, runtime='python3', handler='index.handler', memory_size=128, timeout=10,
+        code=fc21.Code(zip_file=code)))
+    fc.create_trigger(service, function, fc21.CreateTriggerRequest(
+        trigger_name='web', trigger_type='http',
+        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['POST']})))
+    path = '/2021-04-06/proxy/{0}.LATEST/{1}/items'.format(service, function)
+    for _ in range(3):  # cold, then warm: the warm lane parses the same paths
+        answer = requests.post(endpoint + path, data=b'open', timeout=30)
+        assert (answer.status_code, answer.content) == (200, b'seen:open'), answer.text
+    fc.update_trigger(service, function, 'web', fc21.UpdateTriggerRequest(
+        trigger_config=json.dumps({'authType': 'function', 'methods': ['POST']})))
+    deadline = time.time() + 10
+    while requests.post(endpoint + path, data=b'x', timeout=30).status_code != 403:
+        assert time.time() < deadline, 'an unsigned call to a function-auth trigger was not refused'
+        time.sleep(0.1)
+    helper = fc.invoke_httptrigger(endpoint + path, 'POST', b'signed', {})
+    assert (helper.status_code, helper.content) == (200, b'seen:signed'), helper.text

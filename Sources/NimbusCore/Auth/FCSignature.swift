@@ -28,7 +28,7 @@ package enum FCSignature {
             rawPath.utf8.contains(UInt8(ascii: "%")) ? rawPath.removingPercentEncoding ?? rawPath : rawPath
         }
 
-        package var isProxy: Bool { decodedPath.hasPrefix("/2016-08-15/proxy/") }
+        package var isProxy: Bool { CallRoute.proxyPrefix(of: decodedPath) != nil }
     }
 
     /// `x-fc-*` headers, lower-cased, sorted, each as `key:value\n`.

@@ -24,6 +24,6 @@ package enum APIVersion: String, CaseIterable, Sendable {
     /// Whether a path is the signed API's: everything under a prefix except HTTP-trigger paths, whose
     /// triggers decide for themselves. The one rule the middleware and the warm lane share.
     package static func requiresSignature(_ path: String) -> Bool {
-        APIVersion(path: path) != nil && !path.hasPrefix(CallRoute.proxyPrefix)
+        APIVersion(path: path) != nil && CallRoute.proxyPrefix(of: path) == nil
     }
 }

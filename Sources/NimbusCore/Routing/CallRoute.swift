@@ -41,6 +41,11 @@ package enum CallRoute: Equatable, Sendable {
 
     package static let apiPrefix = "/2016-08-15/"
     package static let proxyPrefix = "/2016-08-15/proxy/"
+    /// HTTP-trigger paths under both FC 2.0 prefixes (2021-04-06 serves them as 2016-08-15 does).
+    package static let proxyPrefixes = [proxyPrefix, "/2021-04-06/proxy/"]
+
+    /// The HTTP-trigger prefix a path starts with, if any.
+    package static func proxyPrefix(of path: String) -> String? { proxyPrefixes.first { path.hasPrefix($0) } }
     package static let servicesPrefix = "/2016-08-15/services/"
     /// The methods an HTTP trigger can be called with.
     package static let triggerMethods: Set<String> = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]
@@ -72,8 +77,8 @@ package enum CallRoute: Equatable, Sendable {
                 FunctionAddress(service: route.serviceName, qualifier: qualifier, function: route.functionName),
                 functionPath: decoded(path))
         }
-        if path.hasPrefix(proxyPrefix), triggerMethods.contains(method) {
-            let parts = path.dropFirst(proxyPrefix.count).split(
+        if let prefix = proxyPrefix(of: path), triggerMethods.contains(method) {
+            let parts = path.dropFirst(prefix.count).split(
                 separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count >= 2, !parts[0].isEmpty, !parts[1].isEmpty else { return .other }
             let rest = parts.count == 3 ? "/" + parts[2] : "/"
