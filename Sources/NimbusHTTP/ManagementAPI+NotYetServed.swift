@@ -8,5 +8,14 @@ extension ManagementAPI {
         let reserved = version == .fc20210406 ? "reserved-capacities" : "reservedCapacities"
         api.get(RouterPath(reserved)) { _, _ in FCResponse.json(["reservedCapacities": .array([])]) }
         api.get("layers") { _, _ in FCResponse.json(["layers": .array([])]) }
+        guard version == .fc20210406 else { return }
+        // VPC bindings: Nimbus has no VPCs. A service has none; binding one says why it cannot.
+        api.get("services/:service/bindings") { _, context in
+            _ = try await control.service(try Self.parameter(context, "service"))
+            return FCResponse.json(["vpcIds": .array([])])
+        }
+        let noVPC = NimbusError(.notImplemented, "Nimbus has no VPCs: functions reach the network from the host")
+        api.post("services/:service/bindings") { _, _ -> Response in throw noVPC }
+        api.delete("services/:service/bindings/:vpcId") { _, _ -> Response in throw noVPC }
     }
 }

@@ -22,6 +22,8 @@ enum Representations {
         fields.merge(meta(record.meta, idKey: "functionId", nameKey: "functionName")) { $1 }
         fields["codeSize"] = .number(Double(record.code.size))
         fields["codeChecksum"] = .string(record.code.checksum)
+        // The 2021-04-06 SDK reads layers here too.
+        fields["layersArnV2"] = fields["layers"] ?? .array([])
         return fields
     }
 

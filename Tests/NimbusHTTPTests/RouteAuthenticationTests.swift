@@ -66,7 +66,12 @@ import Testing
                     })
             }
             #expect(prefixed(.fc20160815).count > 50)
-            #expect(prefixed(.fc20210406) == prefixed(.fc20160815).union(["PUT /tag"]))
+            #expect(
+                prefixed(.fc20210406)
+                    == prefixed(.fc20160815).union([
+                        "PUT /tag", "GET /tags", "GET /services/{service}/bindings",
+                        "POST /services/{service}/bindings", "DELETE /services/{service}/bindings/{vpcId}",
+                    ]))
             for route in table {
                 let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                 let method = HTTPRequest.Method(parts[0])!

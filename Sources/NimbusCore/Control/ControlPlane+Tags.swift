@@ -62,4 +62,15 @@ extension ControlPlane {
         let service = try await taggedService(arn)
         return (serviceARN(service), try await store.tags(ofService: service))
     }
+
+    /// Services that carry tags, by name, as (ARN, tags).
+    package func taggedServices(_ page: PageQuery) async throws(NimbusError) -> Page<(String, [String: String])> {
+        var tagged: [(name: String, tags: [String: String])] = []
+        for service in try await allServices() {
+            let tags = try await store.tags(ofService: service.name)
+            if !tags.isEmpty { tagged.append((service.name, tags)) }
+        }
+        let chosen = page.apply(to: tagged, name: \.name)
+        return Page(items: chosen.items.map { (serviceARN($0.name), $0.tags) }, nextToken: chosen.nextToken)
+    }
 }

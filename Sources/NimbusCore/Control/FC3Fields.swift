@@ -81,6 +81,7 @@ package enum FC3Fields {
             fields["gpuConfig"] = .object(["gpuType": .string(instanceType), "gpuMemorySize": gpuMemory ?? .null])
         }
         fields["instanceSoftConcurrency"] = nil
+        fields["layersArnV2"] = nil
         fields["layers"] = .array(
             (fields["layers"]?.arrayValue ?? []).map { .object(["arn": $0, "size": .number(0)]) })
         return fields
