@@ -164,6 +164,25 @@ def test_console_shows_each_functions_calls_and_cost(tmp_path, browser):
             lambda d: d.find_element(By.CSS_SELECTOR, '#async td.succeeded').text == '2')
         shot(browser, 'async')
 
+        # An FC 3.0 function (one model, two views): listed on the overview as what it is, with its calls.
+        import base64
+        from alibabacloud_fc20230330 import models as fc3
+        from alibabacloud_fc20230330.client import Client as FC3Client
+        from alibabacloud_tea_openapi.models import Config
+        fc = FC3Client(Config(access_key_id='AK', access_key_secret='SK', endpoint=endpoint.split('://', 1)[1],
+                              protocol='http'))
+        fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
+            function_name='resizer', runtime='python3', handler='index.handler',
+            code=fc3.InputCodeLocation(zip_file=base64.b64encode(package.read_bytes()).decode()))))
+        for _ in range(3):
+            fc.invoke_function('resizer', fc3.InvokeFunctionRequest(body=b'img'))
+        browser.get(endpoint + '/console')
+        heading(browser, 'Account overview')
+        assert 'FC 3.0 function' in read(browser, By.CSS_SELECTOR, 'tr[data-name="resizer"] td:first-child')
+        WebDriverWait(browser, 20, ignored_exceptions=TRANSIENT).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, 'tr[data-name="resizer"] td.invocations').text == '3')
+        assert 'FC 3.0' not in read(browser, By.CSS_SELECTOR, 'tr[data-name="catalog"] td:first-child')
+
         browser.find_element(By.CSS_SELECTOR, 'header button').click()  # log out
         WebDriverWait(browser, 15).until(lambda d: '/console/login' in d.current_url)
         browser.get(endpoint + '/console/services/catalog')

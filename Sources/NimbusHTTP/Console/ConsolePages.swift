@@ -28,9 +28,13 @@ struct ConsolePages: Sendable {
         for (name, rollup) in report.functions {
             services[String(name.split(separator: "/")[0]), default: UsageRollup()].merge(rollup)
         }
-        let listed = try await runner.control.listServices(PageQuery(limit: 100), tags: [:]).items.map(\.name)
-        let rows = Set(listed).union(services.keys).sorted().map { name in
-            Self.row(name: name, link: "/console/services/\(Self.path(name))?window=\(window)", services[name])
+        let records = try await runner.control.listServices(PageQuery(limit: 100), tags: [:]).items
+        // One model, two views: an FC 3.0 function is a service holding one function of its name.
+        let fc3 = Set(records.filter { $0.spec.holdsFC3Function == true }.map(\.name))
+        let rows = Set(records.map(\.name)).union(services.keys).sorted().map { name in
+            Self.row(
+                name: name, link: "/console/services/\(Self.path(name))?window=\(window)", services[name],
+                note: fc3.contains(name) ? "FC 3.0 function" : nil)
         }.joined()
         let body = """
             <h1>Account overview</h1>\(Self.windowNav(window, base: "/console"))
@@ -120,7 +124,7 @@ struct ConsolePages: Sendable {
             + "</tr></thead><tbody>\(rows)</tbody></table>"
     }
 
-    static func row(name: String, link: String, _ rollup: UsageRollup?) -> String {
+    static func row(name: String, link: String, _ rollup: UsageRollup?, note: String? = nil) -> String {
         let r = rollup ?? UsageRollup()
         let cells = [
             ("invocations", "\(r.invocations)"), ("errors", "\(r.errors)"),
@@ -131,7 +135,8 @@ struct ConsolePages: Sendable {
             ("cost", String(format: "%.8f", r.cost)),
         ]
         return
-            "<tr data-name=\"\(HTML.escape(name))\"><td><a href=\"\(HTML.escape(link))\">\(HTML.escape(name))</a></td>"
+            "<tr data-name=\"\(HTML.escape(name))\"><td><a href=\"\(HTML.escape(link))\">\(HTML.escape(name))</a>"
+            + (note.map { " <span class=\"muted\">\(HTML.escape($0))</span>" } ?? "") + "</td>"
             + cells.map { "<td class=\"\($0.0)\">\($0.1)</td>" }.joined() + "</tr>"
     }
 
