@@ -4,8 +4,9 @@ import NimbusCore
 /// How FC 3.0 prints its resources (fc3-api spec 4): the 2.0 records underneath, in 3.0's shape.
 enum FC3Representations {
     static func function(_ view: FC3Function, region: String, accountId: String) -> [String: JSONValue] {
-        var fields = FC3Fields.fromCore(
-            service: FCJSON.fields(of: view.service.spec), function: Representations.function(view.function))
+        var function = Representations.function(view.function)
+        function["fc3Fields"] = view.function.spec.fc3Fields.map(JSONValue.object)
+        var fields = FC3Fields.fromCore(service: FCJSON.fields(of: view.service.spec), function: function)
         fields["functionName"] = .string(view.name)
         fields["functionArn"] = .string(arn(view.name, region: region, accountId: accountId))
         // Nimbus applies a write before it answers: a function is never Pending.

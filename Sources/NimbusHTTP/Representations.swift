@@ -19,6 +19,7 @@ enum Representations {
 
     static func function(_ record: FunctionRecord) -> [String: JSONValue] {
         var fields = FCJSON.fields(of: record.spec)
+        fields["fc3Fields"] = nil  // FC 3.0's own fields: only its view shows them (FC3Fields.fromCore)
         fields.merge(meta(record.meta, idKey: "functionId", nameKey: "functionName")) { $1 }
         fields["codeSize"] = .number(Double(record.code.size))
         fields["codeChecksum"] = .string(record.code.checksum)

@@ -43,6 +43,19 @@ import Testing
         #expect(back["caPort"] == nil && back["initializer"] == nil)
     }
 
+    /// 3.0's fields with no 2.0 counterpart are kept and come back as sent, not dropped.
+    @Test func threeZeroOnlyFieldsAreKeptAndEchoed() {
+        let (service, function) = FC3Fields.toCore([
+            "idleTimeout": .number(60), "sessionAffinity": .string("HEADER_FIELD"), "runtime": .string("python3"),
+        ])
+        #expect(
+            function["fc3Fields"] == .object(["idleTimeout": .number(60), "sessionAffinity": .string("HEADER_FIELD")]))
+        #expect(function["idleTimeout"] == nil && function["runtime"] == .string("python3"))
+        let back = FC3Fields.fromCore(service: service, function: function)
+        #expect(back["idleTimeout"] == .number(60) && back["sessionAffinity"] == .string("HEADER_FIELD"))
+        #expect(back["fc3Fields"] == nil)
+    }
+
     @Test func containerFieldsUseThreeZeroNames() {
         let (_, function) = FC3Fields.toCore([
             "customContainerConfig": .object([

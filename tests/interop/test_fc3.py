@@ -62,13 +62,16 @@ def test_a_users_order_of_calls(fc, make_zip):
     name = unique('fn')
     made = _create(fc, make_zip, name, description='first', memory_size=256, timeout=10,
                    environment_variables={'STAGE': 'test'}, internet_access=False,
-                   log_config=fc3.LogConfig(project='p', logstore='s'))
+                   log_config=fc3.LogConfig(project='p', logstore='s'), idle_timeout=120,
+                   session_affinity='HEADER_FIELD')
     assert (made.function_name, made.runtime, made.memory_size, made.timeout) == (name, 'python3', 256, 10)
     assert made.function_arn.endswith(':functions/' + name)
     assert (made.state, made.last_update_status) == ('Active', 'Successful')
     # What FC 2.0 kept on the service is the function's in 3.0.
     assert made.internet_access is False and made.log_config.project == 'p'
     assert made.environment_variables == {'STAGE': 'test'}
+    # 3.0's own fields (no 2.0 counterpart) come back as sent.
+    assert (made.idle_timeout, made.session_affinity) == (120, 'HEADER_FIELD')
 
     listed = fc.list_functions(fc3.ListFunctionsRequest(prefix=name, limit=10)).body
     assert [f.function_name for f in listed.functions] == [name]
@@ -77,6 +80,8 @@ def test_a_users_order_of_calls(fc, make_zip):
     assert (updated.description, updated.memory_size, updated.timeout) == ('second', 512, 10)
     got = fc.get_function(name, fc3.GetFunctionRequest()).body
     assert (got.description, got.memory_size, got.internet_access) == ('second', 512, False)
+    assert (got.idle_timeout, got.session_affinity) == (120, 'HEADER_FIELD'), 'a partial update kept them'
+    assert 'fc3Fields' not in json.dumps(fc.get_function(name, fc3.GetFunctionRequest()).body.to_map())
 
     code = fc.get_function_code(name, fc3.GetFunctionCodeRequest()).body
     assert code.checksum == got.code_checksum and requests.get(code.url, timeout=10).status_code == 200
@@ -159,6 +164,8 @@ def test_one_model_two_views(fc, make_zip, client, service):
     _create(fc, make_zip, name)
     assert json.loads(client.invoke_function(name, name, payload=b'from 2.0').data)['echo'] == 'from 2.0'
     assert client.get_service(name).data['serviceName'] == name
+    assert 'fc3Fields' not in client.get_function(name, name).data and 'holdsFC3Function' not in \
+        client.get_service(name).data
     # Made through 2.0: `service$function` in 3.0, listed as v2, invocable and readable there.
     client.create_function(service, 'legacy', 'python3', 'index.handler',
                            codeZipFile=make_zip({'index.py': SOURCE % 'two-oh'}))

@@ -90,6 +90,11 @@ extension ControlPlane {
         let current = try await fc3Function(name)
         var (serviceFields, functionFields) = FC3Fields.toCore(patch)
         functionFields["tags"] = nil
+        // A partial update of 3.0's own fields keeps the ones it does not name.
+        if case .object(let changed)? = functionFields["fc3Fields"] {
+            functionFields["fc3Fields"] = .object(
+                (current.function.spec.fc3Fields ?? [:]).merging(changed) { $1 })
+        }
         var service = current.service
         if !serviceFields.isEmpty { service = try await updateService(address.service, serviceFields, ifMatch: nil) }
         let function = try await updateFunction(

@@ -6,15 +6,30 @@ package enum FC3Fields {
         "role", "logConfig", "vpcConfig", "nasConfig", "internetAccess", "tracingConfig", "ossMountConfig",
     ]
 
+    /// 3.0 function fields with no 2.0 counterpart: stored as sent (`FunctionSpec.fc3Fields`) and echoed.
+    static let fc3OnlyKeys: Set<String> = [
+        "idleTimeout", "disableOndemand", "sessionAffinity", "sessionAffinityConfig", "instanceIsolationMode",
+        "enableLongLiving", "disableInjectCredentials", "resourceGroupId", "juiceFsConfig", "polarFsConfig",
+        "microSandboxConfig", "invocationRestriction",
+    ]
+
     /// A 3.0 body split into the service's fields and the function's, renamed as 2.0 names them.
     package static func toCore(_ fields: [String: JSONValue]) -> (
         service: [String: JSONValue], function: [String: JSONValue]
     ) {
         var service: [String: JSONValue] = [:]
         var function: [String: JSONValue] = [:]
+        var extras: [String: JSONValue] = [:]
         for (key, value) in fields {
-            if serviceKeys.contains(key) { service[key] = value } else { function[key] = value }
+            if serviceKeys.contains(key) {
+                service[key] = value
+            } else if fc3OnlyKeys.contains(key) {
+                extras[key] = value
+            } else {
+                function[key] = value
+            }
         }
+        if !extras.isEmpty { function["fc3Fields"] = .object(extras) }
         if var lifecycle = function["instanceLifecycleConfig"]?.objectValue {
             if let initializer = lifecycle.removeValue(forKey: "initializer")?.objectValue {
                 function["initializer"] = initializer["handler"]
@@ -52,6 +67,7 @@ package enum FC3Fields {
     package static func fromCore(service: [String: JSONValue], function: [String: JSONValue]) -> [String: JSONValue] {
         var fields = function
         for key in serviceKeys { fields[key] = service[key] }
+        for (key, value) in fields.removeValue(forKey: "fc3Fields")?.objectValue ?? [:] { fields[key] = value }
         var lifecycle = fields["instanceLifecycleConfig"]?.objectValue ?? [:]
         lifecycle["preFreeze"] = nil
         lifecycle["initializer"] = .object([

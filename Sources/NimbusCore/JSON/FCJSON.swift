@@ -5,7 +5,7 @@ package enum FCJSON {
     /// Fields whose values are maps of user-chosen keys; their keys are never rewritten.
     static let freeFormFields: Set<String> = [
         "triggerConfig", "environmentVariables", "tags", "additionalVersionWeight", "params",
-        "customContainerConfig", "customDNS", "customHealthCheckConfig", "eventDetail",
+        "customContainerConfig", "customDNS", "customHealthCheckConfig", "eventDetail", "fc3Fields",
     ]
 
     /// Every field name Nimbus reads, keyed by its lower-cased form.

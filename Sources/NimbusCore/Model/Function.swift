@@ -56,6 +56,9 @@ package struct FunctionSpec: Codable, Sendable, Equatable {
     package var diskSize: Int?
     package var gpuMemorySize: Int?
     package var instanceSoftConcurrency: Int?
+    /// FC 3.0's fields with no 2.0 counterpart (`idleTimeout`, `sessionAffinity`, ...), kept as sent and
+    /// echoed by the 3.0 API only (``FC3Fields``). Nimbus stores them; they change nothing it runs.
+    package var fc3Fields: [String: JSONValue]?
 
     package init() {}
 
