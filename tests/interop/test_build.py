@@ -8,12 +8,14 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import zipfile
 
+import fc2
 import pytest
 import requests
 
-from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET, unique
+from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET, signed_headers, unique
 
 PYTHON = '/usr/bin/python3'  # the server's default python3 interpreter, and so the build's
 
@@ -195,3 +197,57 @@ def test_a_native_wheel_is_installed_for_the_runtimes_interpreter(client, endpoi
     answer = client.invoke_function(service, 'api', payload=b'').data.decode()
     assert answer.startswith('&lt;b&gt; _speedups.' + tag), answer
     assert answer.endswith('.so'), answer
+
+
+THUMBNAIL = '''import io
+
+from PIL import Image
+
+
+def handler(event, context):
+    """A 64x64 thumbnail of a generated 1024x768 image, as PNG bytes."""
+    image = Image.new('RGB', (1024, 768), (200, 40, 40))
+    image.thumbnail((64, 64))
+    out = io.BytesIO()
+    image.save(out, format='PNG')
+    return out.getvalue()
+'''
+
+
+def test_pillow_makes_a_thumbnail_inside_the_sandbox(client, endpoint, tmp_path):
+    """A C extension with its own shared libraries (Pillow's wheel bundles libjpeg, libpng, zlib ...), built
+    for the runtime's interpreter, loads under the sandbox's read-only mounts and its memory limit."""
+    if not pypi_reachable():
+        pytest.skip('the package index is not reachable from here')
+    service = unique('build')
+    root, _ = project(tmp_path, service, 'thumb', 'python3', {'requirements.txt': 'pillow\n', 'index.py': THUMBNAIL})
+    deploy(endpoint, root)
+    png = client.invoke_function(service, 'thumb', payload=b'').data
+    assert png[:8] == b'\x89PNG\r\n\x1a\n', png[:200]
+    # The IHDR chunk holds width and height: 64 x 48 keeps the 4:3 aspect.
+    assert (int.from_bytes(png[16:20], 'big'), int.from_bytes(png[20:24], 'big')) == (64, 48)
+
+
+def test_a_missing_shared_library_is_named_in_the_error_and_the_log(client, endpoint, tmp_path):
+    """An extension whose shared library is not inside the sandbox: the caller gets FC's error naming the
+    import that failed, at once (not a hang), and the function's log says the same."""
+    service = unique('build')
+    broken = 'import ctypes\nctypes.CDLL("libnimbus-not-installed.so.1")\n\ndef handler(event, context):\n    return b"no"\n'
+    root, _ = project(tmp_path, service, 'broken', 'python3', {'index.py': broken})
+    deploy(endpoint, root)
+    began = time.monotonic()
+    with pytest.raises(fc2.FcError) as info:
+        client.invoke_function(service, 'broken', payload=b'')
+    assert time.monotonic() - began < 20, 'the failed import took too long to be reported'
+    assert 'libnimbus-not-installed.so.1' in info.value.message, info.value.message
+    deadline = time.monotonic() + 10
+    while True:
+        logs = requests.get(endpoint + '/2016-08-15/services/{0}/functions/broken/logs'.format(service),
+                            headers=signed_headers('GET', '/2016-08-15/services/{0}/functions/broken/logs'
+                                                   .format(service)),
+                            timeout=10).json()['logs']
+        if any('libnimbus-not-installed.so.1' in line['message'] for line in logs) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert any('libnimbus-not-installed.so.1' in line['message'] for line in logs), logs
+
