@@ -33,7 +33,9 @@ struct CallRouteMiddleware: RouterMiddleware {
         let route = try CallRoute.parse(
             method: request.method.rawValue, path: path, invocationTarget: target, domain: domain)
         guard case .httpTrigger(let address, let functionPath) = route else { return try await next(request, context) }
-        return try await proxy.proxy(request, context, address, functionPath: functionPath, viaDomain: domain != nil)
+        let secure = httpsPort != nil && context.localPort == httpsPort
+        return try await proxy.proxy(
+            request, context, address, functionPath: functionPath, viaDomain: domain != nil, secure: secure)
     }
 
     /// `Catalog.localhost:8080` -> `catalog.localhost`; IPv6 literals keep their brackets and are never domains.

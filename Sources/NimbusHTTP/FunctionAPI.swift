@@ -31,7 +31,7 @@ package struct FunctionAPI: Sendable {
     package func warmLane(secure: Bool, metrics: any MetricsFactory, logger: Logger) -> WarmLane {
         WarmLane(
             runner: runner, authenticator: authenticator, domains: domains,
-            redirectsPlainHTTP: !secure && httpsPort != nil, metrics: metrics, logger: logger)
+            redirectsPlainHTTP: !secure && httpsPort != nil, secure: secure, metrics: metrics, logger: logger)
     }
 
     var proxy: ProxyAPI { ProxyAPI(runner: runner, authenticator: authenticator) }

@@ -18,7 +18,7 @@ struct ProxyAPI: Sendable {
     /// Runs an HTTP-trigger call ``CallRoute`` found.
     func proxy(
         _ request: Request, _ context: NimbusRequestContext, _ address: FunctionAddress, functionPath: String,
-        viaDomain: Bool
+        viaDomain: Bool, secure: Bool
     ) async throws -> Response {
         let (service, qualifier, function) = (address.service, address.qualifier, address.function)
         let resolution = try await runner.resolve(
@@ -44,7 +44,7 @@ struct ProxyAPI: Sendable {
                 HTTPCall(
                     method: request.method.rawValue, requestURI: request.uri.description, functionPath: functionPath,
                     headers: request.headers.map { ($0.name.canonicalName, $0.value) }, body: body,
-                    clientIP: context.clientIP, host: request.head.authority ?? "")),
+                    clientIP: context.clientIP, host: request.head.authority ?? "", scheme: secure ? "https" : "http")),
             wantsLogTail: false)
         let reply = try await runner.run(deployment, call, trigger: .http)
         let (head, answer) = Self.response(reply, deployment: deployment)

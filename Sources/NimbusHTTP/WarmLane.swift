@@ -19,6 +19,8 @@ package struct WarmLane: CallLane {
     let domains: DomainTable
     /// HTTPS-only custom domains asked over plain HTTP are redirected (by the router).
     let redirectsPlainHTTP: Bool
+    /// The HTTPS listener's lane: its calls reach functions as `https`.
+    let secure: Bool
     /// `nimbus_warm_lane_calls_total`: calls answered on a warm instance's free slot.
     let calls: Counter
     /// `nimbus_warm_lane_queued_total`: calls the lane took that found no free slot and waited in the queue.
@@ -30,8 +32,9 @@ package struct WarmLane: CallLane {
 
     init(
         runner: FunctionRunner, authenticator: RequestAuthenticator, domains: DomainTable, redirectsPlainHTTP: Bool,
-        metrics: any MetricsFactory, logger: Logger
+        secure: Bool = false, metrics: any MetricsFactory, logger: Logger
     ) {
+        self.secure = secure
         self.runner = runner
         self.authenticator = authenticator
         self.domains = domains
@@ -131,7 +134,7 @@ package struct WarmLane: CallLane {
                     HTTPCall(
                         method: request.method.rawValue, requestURI: plan.requestURI, functionPath: functionPath,
                         headers: request.headerFields.map { ($0.name.canonicalName, $0.value) }, body: body,
-                        clientIP: clientIP, host: request.authority ?? ""))
+                        clientIP: clientIP, host: request.authority ?? "", scheme: secure ? "https" : "http"))
             case .event: InstanceCall.Kind.event(body)
             }
         }

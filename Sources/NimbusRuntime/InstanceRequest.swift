@@ -20,6 +20,9 @@ enum InstanceRequest {
             for (name, value) in http.headers where !hopByHop.contains(name) && !contractHeaderNames.contains(name) {
                 headers.add(name: name, value: value)
             }
+            // Set by Nimbus, never taken from the client: how the caller reached it (apps behind a
+            // proxy read it: Werkzeug's ProxyFix, Django's SECURE_PROXY_SSL_HEADER).
+            headers.add(name: "x-forwarded-proto", value: http.scheme)
             headers.add(
                 name: "x-fc-http-params",
                 value: InstanceContract.httpParams(
@@ -53,5 +56,6 @@ enum InstanceRequest {
     ]
 
     /// The headers the contract sets; a client's own values for them are not forwarded.
-    static let contractHeaderNames: Set<String> = Set(InstanceContract.headerNames + ["x-fc-http-params", "host"])
+    static let contractHeaderNames: Set<String> = Set(
+        InstanceContract.headerNames + ["x-fc-http-params", "host", "x-forwarded-proto"])
 }

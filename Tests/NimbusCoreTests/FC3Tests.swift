@@ -72,7 +72,7 @@ import Testing
     }
 
     static func call(body: String = "", contentType: String? = "text/plain") -> HTTPCall {
-        var headers = [("user-agent", "curl/8"), ("x-multi", "a"), ("x-multi", "b")]
+        var headers = [("user-agent", "curl/8"), ("x-multi", "a"), ("x-multi", "b"), ("x-forwarded-proto", "https")]
         if let contentType { headers.append(("content-type", contentType)) }
         return HTTPCall(
             method: "POST", requestURI: "/2016-08-15/proxy/f.LATEST/f/a%20b?p=v1&p=v2&q=x+y", functionPath: "/a b",
@@ -89,6 +89,7 @@ import Testing
             FC3HTTPEvent.event(Self.call(body: "hello"), requestId: "r-1", accountId: "123", now: now))
         #expect(event["version"] == .string("v1") && event["rawPath"] == .string("/a%20b"))
         #expect(event["headers"]?["User-Agent"] == .string("curl/8") && event["headers"]?["X-Multi"] == .string("a,b"))
+        #expect(event["headers"]?["X-Forwarded-Proto"] == .string("http"), "Nimbus's, not the client's")
         #expect(event["queryParameters"] == .object(["p": .string("v1,v2"), "q": .string("x y")]))
         #expect(event["body"] == .string("hello") && event["isBase64Encoded"] == .bool(false))
         let context = event["requestContext"]

@@ -126,10 +126,16 @@ def test_https_domains_present_their_own_certificate(tmp_path, make_zip):
         client = fc2.Client(endpoint=endpoint, accessKeyID='AK', accessKeySecret='SK')
         client.create_service('s')
         fn = http_function(client, 's', make_zip, 'secure')
+        scheme_fn = unique('scheme')
+        client.create_function('s', scheme_fn, 'python3', 'index.handler', codeZipFile=make_zip({'index.py': (
+            'def handler(environ, start_response):\n    start_response("200 OK", [])\n'
+            '    return [environ.get("HTTP_X_FORWARDED_PROTO", "none").encode()]\n')}))
+        client.create_trigger('s', scheme_fn, 'http', 'http', {'authType': 'anonymous', 'methods': ['GET']}, None, None)
         name, other = 'secure.localhost', 'other.localhost'
         pem, key, cafile = certificate(tmp_path, name, 'good')
         _, stranger_key, _ = certificate(tmp_path, name, 'stranger')
-        routes = {'routes': [{'path': '/*', 'serviceName': 's', 'functionName': fn}]}
+        routes = {'routes': [{'path': '/*', 'serviceName': 's', 'functionName': fn},
+                             {'path': '/scheme', 'serviceName': 's', 'functionName': scheme_fn}]}
         for bad in ({'certName': 'c', 'certificate': pem, 'privateKey': stranger_key},
                     {'certName': 'c', 'certificate': 'not a certificate', 'privateKey': key}):
             with raises_fc(400, 'InvalidArgument') as info:
@@ -142,6 +148,12 @@ def test_https_domains_present_their_own_certificate(tmp_path, make_zip):
         out = curl('https://{0}:{1}/hello'.format(name, https_port), name, https_port, cafile)
         assert out.returncode == 0, out.stderr  # curl verified the domain's own certificate for its name
         assert out.stdout == 'secure /hello'
+        # The app learns how it was reached from X-Forwarded-Proto, which Nimbus sets (never the client's).
+        for _ in range(2):  # cold through the router, then warm through the HTTPS listener's lane
+            via_https = curl('https://{0}:{1}/scheme'.format(name, https_port), name, https_port, cafile)
+            assert (via_https.returncode, via_https.stdout) == (0, 'https'), via_https.stderr
+        spoofed = requests.get(endpoint + '/scheme', headers={'Host': name, 'X-Forwarded-Proto': 'https'}, timeout=30)
+        assert spoofed.text == 'http'
         # a name without an HTTPS domain gets Nimbus's throwaway certificate, which nobody trusts
         refused = curl('https://{0}:{1}/hello'.format(other, https_port), other, https_port, cafile)
         assert refused.returncode == 60, (refused.returncode, refused.stderr)

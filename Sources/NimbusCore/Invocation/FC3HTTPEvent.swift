@@ -17,10 +17,11 @@ package enum FC3HTTPEvent {
     package static func event(_ http: HTTPCall, requestId: String, accountId: String, now: Date) -> ByteBuffer {
         let (rawPath, rawQuery) = split(http.functionPath, query: http.requestURI)
         var headers: [String: String] = [:]
-        for (name, value) in http.headers {
+        for (name, value) in http.headers where name != "x-forwarded-proto" {
             let key = titleCase(name)
             headers[key] = headers[key].map { "\($0),\(value)" } ?? value
         }
+        headers["X-Forwarded-Proto"] = http.scheme  // Nimbus's, never the client's
         var query: [String: String] = [:]
         for pair in FormQuery.pairs(rawQuery) {
             query[pair.key] = query[pair.key].map { "\($0),\(pair.value)" } ?? pair.value

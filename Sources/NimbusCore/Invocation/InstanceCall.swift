@@ -45,10 +45,12 @@ package struct HTTPCall: Sendable {
     package var body: ByteBuffer
     package var clientIP: String
     package var host: String
+    /// `https` when the call came over Nimbus's HTTPS listener: the function sees it as `x-forwarded-proto`.
+    package var scheme: String
 
     package init(
         method: String, requestURI: String, functionPath: String, headers: [(String, String)], body: ByteBuffer,
-        clientIP: String, host: String
+        clientIP: String, host: String, scheme: String = "http"
     ) {
         self.method = method
         self.requestURI = requestURI
@@ -57,6 +59,7 @@ package struct HTTPCall: Sendable {
         self.body = body
         self.clientIP = clientIP
         self.host = host
+        self.scheme = scheme
     }
 }
 
