@@ -173,7 +173,10 @@ package struct WarmLane: CallLane {
         head.headerFields[FCResponse.requestIdHeader] = requestId
         head.headerFields[.date] = HTTPDate.now
         head.headerFields[.server] = "nimbus"
-        head.headerFields[.contentLength] = String(body.readableBytes)
+        // An empty body with a length given (a HEAD answer) keeps it; anything else says its own size.
+        if body.readableBytes > 0 || head.headerFields[.contentLength] == nil {
+            head.headerFields[.contentLength] = String(body.readableBytes)
+        }
         return (head, body)
     }
 }

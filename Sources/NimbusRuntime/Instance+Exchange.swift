@@ -63,8 +63,11 @@ extension Instance {
     {
         let failed = headers.first(name: "x-fc-status") == "404" || (!isHTTP && status != 200)
         let errorType = failed ? (headers.first(name: "x-fc-error-type") ?? "UnhandledInvocationError") : nil
+        // An HTTP answer with no body keeps its Content-Length: a HEAD answer's says what GET would send.
+        let keepsLength = isHTTP && body.readableBytes == 0
         let kept = headers.filter { name, _ in
             let lower = name.lowercased()
+            if lower == "content-length" { return keepsLength }
             return !lower.hasPrefix("x-fc-") && !InstanceRequest.hopByHop.contains(lower) && lower != "date"
                 && lower != "server"
         }.map { ($0.name, $0.value) }
