@@ -63,3 +63,24 @@ import Testing
         #expect(CRC64.checksum([UInt8]()) == 0)
     }
 }
+
+/// FC's runtime names, 2.0's and 3.0's, as Nimbus runs them.
+@Suite struct RuntimeNameTests {
+    @Test(arguments: [
+        ("python3", Runtime.python3), ("python3.9", .python3), ("python3.10", .python3), ("python3.12", .python3),
+        ("nodejs16", .nodejs), ("nodejs18", .nodejs), ("nodejs20", .nodejs), ("custom", .custom),
+        ("custom.debian10", .custom), ("custom.debian11", .custom), ("custom.debian12", .custom),
+    ])
+    func fcRuntimeNamesMap(name: String, runtime: Runtime) throws {
+        #expect(try Runtime(fcName: name) == runtime)
+    }
+
+    @Test(arguments: ["java11", "go1", "python2.7", "custom-container", ""])
+    func othersAreRefusedWithTheList(name: String) {
+        #expect {
+            try Runtime(fcName: name)
+        } throws: { error in
+            (error as? NimbusError)?.message.contains("supported runtimes: custom, custom.debian10") == true
+        }
+    }
+}

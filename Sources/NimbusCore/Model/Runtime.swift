@@ -6,9 +6,10 @@ package enum Runtime: String, Sendable, CaseIterable {
 
     /// FC runtime names accepted on create and update.
     package static let acceptedNames: [String: Runtime] = [
-        "python3": .python3, "python3.9": .python3, "python3.10": .python3,
+        "python3": .python3, "python3.9": .python3, "python3.10": .python3, "python3.12": .python3,
         "nodejs12": .nodejs, "nodejs14": .nodejs, "nodejs16": .nodejs, "nodejs18": .nodejs, "nodejs20": .nodejs,
-        "custom": .custom, "custom.debian10": .custom,
+        // FC 3.0's custom runtimes on its Debian images run on this host's userland.
+        "custom": .custom, "custom.debian10": .custom, "custom.debian11": .custom, "custom.debian12": .custom,
     ]
 
     package init(fcName: String) throws(NimbusError) {
