@@ -6,6 +6,8 @@ package struct Manifest: Sendable, Equatable {
     package var file: String
     package var services: [ServiceManifest] = []
     package var domains: [DomainManifest] = []
+    /// Commands to run before and after the deploy (Serverless Devs' `actions`), in the order written.
+    package var actions: [ManifestAction] = []
     /// Unsupported properties that were skipped; the rest deploys.
     package var warnings: [ManifestDiagnostic] = []
 

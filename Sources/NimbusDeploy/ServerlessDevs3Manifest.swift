@@ -34,7 +34,8 @@ enum ServerlessDevs3Manifest {
         }
         var cursor = YAMLCursor(file: file, variables: variables, environment: environment)
         cursor.checkKeys(
-            root, known: ["edition", "name", "access", "vars", "resources", "template", "flow"], context: "s.yaml")
+            root, known: ["edition", "name", "access", "vars", "resources", "template", "flow", "actions"],
+            context: "s.yaml")
         var manifest = Manifest(file: file)
         guard let entries = root["resources"]?.mapping else {
             cursor.problem(root, "s.yaml needs a 'resources' mapping (one entry per function)")
@@ -48,6 +49,9 @@ enum ServerlessDevs3Manifest {
                 cursor.problem(entry, "resources.\(name) needs props")
                 continue
             }
+            ActionsReader.read(
+                entry["actions"], resource: name, context: "resources.\(name).actions", directory: directory,
+                into: &manifest, cursor: &cursor)
             switch component {
             case "fc3": readFunction(props, context: "resources.\(name).props", directory, &manifest, &cursor)
             case "fc3-domain": readDomain(props, context: "resources.\(name).props", function: nil, &manifest, &cursor)
@@ -58,6 +62,9 @@ enum ServerlessDevs3Manifest {
                         + "and 'fc3-domain' (or, in edition 1.0.0 files, 'fc')")
             }
         }
+        ActionsReader.read(
+            root["actions"], resource: "project", context: "actions", directory: directory, into: &manifest,
+            cursor: &cursor)
         manifest.warnings = cursor.warnings
         guard cursor.problems.isEmpty else { throw ManifestErrors(problems: cursor.problems) }
         return manifest

@@ -52,8 +52,14 @@ enum ServerlessDevsManifest {
                 cursor.problem(entry, "services.\(project) needs props")
                 continue
             }
+            ActionsReader.read(
+                entry["actions"], resource: project, context: "services.\(project).actions", directory: directory,
+                into: &manifest, cursor: &cursor)
             readProps(props, project: project, directory: directory, into: &manifest, cursor: &cursor)
         }
+        ActionsReader.read(
+            root["actions"], resource: "project", context: "actions", directory: directory, into: &manifest,
+            cursor: &cursor)
         manifest.warnings = cursor.warnings
         guard cursor.problems.isEmpty else { throw ManifestErrors(problems: cursor.problems) }
         return manifest

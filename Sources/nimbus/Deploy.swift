@@ -38,6 +38,9 @@ struct Deploy: AsyncParsableCommand {
     @Flag(help: "Deploy each code folder as it is: no pip or npm install for requirements.txt / package.json.")
     var skipBuild = false
 
+    @Flag(help: "Do not run the manifest's pre-deploy and post-deploy actions.")
+    var skipActions = false
+
     @OptionGroup var build: BuildOptions
 
     @OptionGroup var connection: Connection
@@ -52,12 +55,13 @@ struct Deploy: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(200))
             let now = ProjectSnapshot(root)
             guard now != seen else { continue }
-            seen = now
             do {
                 try await deployOnce(quietPlan: true)
             } catch let exit as ExitCode where exit != .success {
                 Self.say("(not deployed; fix the problem above and save again)")
             }
+            // After the deploy: what its own actions wrote is not a save.
+            seen = ProjectSnapshot(root)
         }
     }
 
@@ -80,6 +84,7 @@ struct Deploy: AsyncParsableCommand {
         let (client, endpoint) = try connection.clientAndEndpoint()
         let deployer = Deployer(client: client, endpoint: endpoint)
         do {
+            if !skipActions { try await runActions(manifest, .preDeploy, json: json) }
             var builds: [DependencyBuilder.Result] = []
             if !skipBuild { (manifest, builds) = try await build.build(manifest, json: json) }
             let plan = try await deployer.plan(manifest, prune: prune)
@@ -91,6 +96,7 @@ struct Deploy: AsyncParsableCommand {
                 try await deployer.apply(plan) { step in
                     if !json { Self.say("\(Self.present(step.action)) \(step.kind.rawValue) \(step.name)") }
                 }
+                if !skipActions { try await runActions(manifest, .postDeploy, json: json) }
             }
             let urls = deployer.urls(manifest)
             if json {
@@ -109,6 +115,19 @@ struct Deploy: AsyncParsableCommand {
         } catch let failure as Deployer.Failure {
             FileHandle.standardError.write(Data("deploy failed: \(failure)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+
+    /// The manifest's actions of one phase; what they print goes to stdout (stderr under `--output json`).
+    func runActions(_ manifest: Manifest, _ phase: ManifestAction.Phase, json: Bool) async throws {
+        let tell = { (text: String) in
+            let line = Data((text.hasSuffix("\n") || text.isEmpty ? text : text + "\n").utf8)
+            (json ? FileHandle.standardError : FileHandle.standardOutput).write(line)
+        }
+        try await ActionRunner().run(manifest.actions, phase: phase) { action in
+            tell("\(phase.rawValue) (\(action.resource)): \(action.command)")
+        } output: {
+            tell($0)
         }
     }
 

@@ -259,3 +259,54 @@ def test_fc3_templates_deploy_and_answer(client, endpoint, tmp_path):
         client.delete_trigger(template, template, 'httpTrigger')
         client.delete_function(template, template)
         client.delete_service(template)
+
+
+ACTIONS_SYAML = '''edition: 3.0.0
+name: actions-app
+resources:
+  api:
+    component: fc3
+    actions:
+      pre-deploy:
+        # The shape FC's build images take; the PATH there does not exist here, the rest of the line runs.
+        - run: export PATH=/usr/local/envs/py310/bin:$PATH && python3 -c "import os; open('generated.py', 'w').write('SECRET_SEEN = %r' % os.environ.get('NIMBUS_ACCESS_KEY_SECRET'))"
+          path: ./code
+        - run: {0}
+      post-deploy:
+        - run: echo deployed > {1}
+    props:
+      functionName: {2}
+      runtime: python3
+      code: ./code
+      handler: index.handler
+'''
+
+
+def test_pre_deploy_actions_run_before_packaging_and_post_deploy_after(client, endpoint, tmp_path):
+    """Serverless Devs' `actions` as real projects write them: pre-deploy commands make part of the code
+    (here a generated module) before it is packaged, post-deploy runs after the apply, a failing action stops
+    the deploy with its output, and `--skip-actions` runs none. Nimbus's key pair is not passed to them."""
+    name = 'actions-' + os.urandom(4).hex()
+    project = tmp_path / 'project'
+    (project / 'code').mkdir(parents=True)
+    (project / 'code' / 'index.py').write_text('import generated\n\ndef handler(event, context):\n'
+                                               '    return repr(generated.SECRET_SEEN)\n')
+    marker = tmp_path / 'post-deploy.txt'
+    (project / 's.yaml').write_text(ACTIONS_SYAML.format('true', marker, name))
+    out = nimbus(endpoint, 'deploy', str(project))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert 'pre-deploy (api): export PATH=' in out.stdout
+    assert client.invoke_function(name, name, payload=b'').data == b'None', 'the action saw the secret key'
+    assert marker.read_text() == 'deployed\n'
+
+    (project / 's.yaml').write_text(ACTIONS_SYAML.format('echo broken build >&2; exit 3', marker, name))
+    marker.unlink()
+    failed = nimbus(endpoint, 'deploy', str(project))
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert 'pre-deploy action of api failed' in failed.stderr and 'broken build' in failed.stderr
+    assert not marker.exists(), 'post-deploy ran after a failed pre-deploy'
+    skipped = nimbus(endpoint, 'deploy', str(project), '--skip-actions')
+    assert skipped.returncode == 0 and 'pre-deploy' not in skipped.stdout, skipped.stdout + skipped.stderr
+    assert not marker.exists()
+    client.delete_function(name, name)
+    client.delete_service(name)

@@ -126,25 +126,15 @@ package struct DependencyBuilder: Sendable {
         for (name, value) in command.environment { overrides[Environment.Key(stringLiteral: name)] = value }
         let environment = Environment.inherit.updating(overrides)
         do {
-            return try await withThrowingTaskGroup(of: (TerminationStatus, String)?.self) { group in
-                group.addTask {
-                    let result = try await Subprocess.run(
-                        .path(FilePath(command.executable)), arguments: Arguments(command.arguments),
-                        environment: environment, workingDirectory: FilePath(command.workingDirectory),
-                        output: .string(limit: Self.outputLimit), error: .combinedWithOutput)
-                    return (result.terminationStatus, result.standardOutput)
-                }
-                group.addTask {
-                    try await Task.sleep(for: Self.deadline)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let finished = first else {
-                    throw Deployer.Failure(
-                        description: "cannot build \(target.name): \(command.executable) ran past \(Self.deadline)")
-                }
-                return finished
+            guard
+                let finished = try await BoundedProcess.run(
+                    command.executable, command.arguments, environment: environment, in: command.workingDirectory,
+                    deadline: Self.deadline, outputLimit: Self.outputLimit)
+            else {
+                throw Deployer.Failure(
+                    description: "cannot build \(target.name): \(command.executable) ran past \(Self.deadline)")
             }
+            return finished
         } catch let error as SubprocessError {
             throw Deployer.Failure(
                 description: "cannot build \(target.name): cannot run \(command.executable): \(error)")
