@@ -134,8 +134,8 @@ enum ServerlessDevs3Manifest {
                 "region", "domainName", "protocol", "routeConfig", "route", "certConfig", "tlsConfig", "authConfig",
             ],
             context: context)
-        guard let domainName = cursor.string(props["domainName"]), domainName.lowercased() != "auto" else {
-            cursor.warn(props, "\(context): domainName 'auto' asks for a cloud-generated name; give a host name")
+        guard var domainName = cursor.string(props["domainName"]) else {
+            cursor.problem(props, "\(context).domainName is required (a host name, or auto)")
             return
         }
         var routes: [DomainRoute] = []
@@ -155,6 +155,14 @@ enum ServerlessDevs3Manifest {
                     path: path, serviceName: address.service, functionName: address.function,
                     qualifier: cursor.string(route["qualifier"]),
                     methods: route["methods"]?.sequence?.compactMap { cursor.string($0) }))
+        }
+        if domainName.lowercased() == "auto" {
+            // FC makes one per function; here `<function>.<suffix>`, named after the first route's function.
+            let label = routes.first.map { route in
+                route.serviceName == route.functionName
+                    ? route.functionName : "\(route.functionName)-\(route.serviceName)"
+            }
+            domainName = cursor.autoDomain(label ?? owner ?? "app")
         }
         let proto = cursor.string(props["protocol"]) ?? "HTTP"
         manifest.addDomain(domainName, protocol: proto, routes: routes)

@@ -131,10 +131,12 @@ enum ServerlessDevsManifest {
     ) {
         cursor.checkKeys(
             node, known: ["domainName", "protocol", "routeConfigs", "certConfig"], context: "customDomains")
-        guard let name = cursor.string(node["domainName"]), name.lowercased() != "auto" else {
-            cursor.warn(node, "customDomains: domainName 'auto' asks for a cloud-generated name; give a host name")
+        guard var name = cursor.string(node["domainName"]) else {
+            cursor.problem(node, "customDomains: domainName is required (a host name, or auto)")
             return
         }
+        // FC generates one; here `<function>-<service>.<suffix>` (YAMLCursor.autoDomain).
+        if name.lowercased() == "auto" { name = cursor.autoDomain("\(function)-\(service)") }
         var routes: [DomainRoute] = []
         for route in node["routeConfigs"]?.sequence ?? [] {
             cursor.checkKeys(

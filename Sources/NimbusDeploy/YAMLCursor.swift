@@ -40,6 +40,14 @@ struct YAMLCursor {
         }
     }
 
+    /// The host name for `domainName: auto`, which FC generates: `<label>.<suffix>`, the suffix
+    /// `NIMBUS_AUTO_DOMAIN_SUFFIX` (`localhost` by default, so it resolves to this machine without DNS).
+    func autoDomain(_ label: String) -> String {
+        let suffix = environment["NIMBUS_AUTO_DOMAIN_SUFFIX"].flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
+        let host = String(label.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+        return host.trimmingCharacters(in: CharacterSet(charactersIn: "-")) + "." + suffix.lowercased()
+    }
+
     /// A scalar with `${env(NAME)}`, `${env.NAME}` and `${vars.NAME}` replaced.
     mutating func string(_ node: Node?) -> String? {
         guard let text = node?.string else { return nil }

@@ -106,4 +106,24 @@ struct ServerlessDevs3ManifestTests {
             Issue.record("\(error)")
         }
     }
+
+    /// `domainName: auto` gets a host name that resolves here without DNS (FC generates one in the cloud).
+    @Test func anAutoDomainGetsAHostNameUnderTheSuffix() throws {
+        let text = """
+            edition: 3.0.0
+            resources:
+              api:
+                component: fc3
+                props:
+                  functionName: Shop_API
+                  code: ./code
+                  runtime: python3
+                  handler: index.handler
+                  customDomain: {domainName: auto, protocol: HTTP, route: {path: /*}}
+            """
+        #expect(try parse(text).domains.map(\.domainName) == ["shop-api.localhost"])
+        let elsewhere = try ManifestLoader.parse(
+            text, file: "s.yaml", directory: directory, environment: ["NIMBUS_AUTO_DOMAIN_SUFFIX": "fc.example.com"])
+        #expect(elsewhere.domains.map(\.domainName) == ["shop-api.fc.example.com"])
+    }
 }

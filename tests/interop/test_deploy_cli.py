@@ -310,3 +310,26 @@ def test_pre_deploy_actions_run_before_packaging_and_post_deploy_after(client, e
     assert not marker.exists()
     client.delete_function(name, name)
     client.delete_service(name)
+
+
+def test_an_auto_domain_gets_a_host_name_that_routes_here(client, endpoint, tmp_path):
+    """`domainName: auto` (FC generates a domain in the cloud): Nimbus names it `<function>.localhost`,
+    prints its URL, and the host routes to the function."""
+    name = 'auto-' + os.urandom(4).hex()
+    project = tmp_path / 'project'
+    (project / 'code').mkdir(parents=True)
+    (project / 'code' / 'index.py').write_text(
+        'import json\n\ndef handler(event, context):\n'
+        '    return {"statusCode": 200, "body": "auto " + json.loads(event)["rawPath"]}\n')
+    (project / 's.yaml').write_text(
+        'edition: 3.0.0\nresources:\n  api:\n    component: fc3\n    props:\n'
+        '      functionName: {0}\n      runtime: python3\n      code: ./code\n      handler: index.handler\n'
+        '      customDomain: {{domainName: auto, protocol: HTTP, route: {{path: /*}}}}\n'.format(name))
+    result = deploy(endpoint, project)
+    host = name + '.localhost'
+    assert actions(result)['domain ' + host] == 'create'
+    assert any(url.startswith('http://{0}:'.format(host)) for url in result['urls']), result['urls']
+    assert requests.get(endpoint + '/hi', headers={'Host': host}, timeout=30).text == 'auto /hi'
+    client.delete_custom_domain(host)
+    client.delete_function(name, name)
+    client.delete_service(name)
