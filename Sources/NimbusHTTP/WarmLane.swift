@@ -107,9 +107,11 @@ package struct WarmLane: CallLane {
     /// `{service}[.{qualifier}]` and a function, when cached; an alias's version is drawn here, once:
     /// the call then runs on that version whichever way it goes.
     func cachedResolution(_ address: FunctionAddress) -> FunctionRunner.Resolution? {
-        runner.cachedResolution(
-            service: address.service, qualifier: address.qualifier, function: address.function,
-            random: .random(in: 0..<1))
+        // Only an alias draws (a system random number per call showed in the profile).
+        let qualifier = address.qualifier
+        let random = qualifier == "LATEST" || qualifier.allSatisfy(\.isNumber) ? 0 : Double.random(in: 0..<1)
+        return runner.cachedResolution(
+            service: address.service, qualifier: qualifier, function: address.function, random: random)
     }
 
     /// Runs the call: on a warm instance's free slot right here, or, when none is free, queued through
