@@ -23,8 +23,14 @@ extension FunctionRunner {
         }
     }
 
-    /// An FC 3.0 HTTP-trigger call to a built-in runtime, as the event its handler takes (``FC3HTTPEvent``).
+    /// An FC 3.0 HTTP-trigger call to a built-in runtime, as the event its handler takes, and to a custom
+    /// runtime, with the URI its own URL would carry (``FC3HTTPEvent``).
     func fc3Translated(_ deployment: Deployment, _ call: InstanceCall) -> InstanceCall {
+        if FC3HTTPEvent.rewritesPath(for: deployment.contract, call.kind), case .http(let http) = call.kind {
+            var sent = call
+            sent.kind = .http(FC3HTTPEvent.functionRequest(http))
+            return sent
+        }
         guard FC3HTTPEvent.applies(to: deployment.contract, call.kind), case .http(let http) = call.kind else {
             return call
         }

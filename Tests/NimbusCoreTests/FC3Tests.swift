@@ -98,6 +98,13 @@ import Testing
         #expect(context?["timeEpoch"] == .string("1693896071895") && context?["requestId"] == .string("r-1"))
     }
 
+    /// A custom runtime of a 3.0 function sees the path its own URL would carry, not Nimbus's proxy prefix.
+    @Test func aCustomRuntimeSeesItsOwnPath() {
+        let request = FC3HTTPEvent.functionRequest(Self.call())
+        #expect(request.requestURI == "/a%20b?p=v1&p=v2&q=x+y")
+        #expect(request.functionPath == "/a b" && request.method == "POST")
+    }
+
     @Test func aBinaryBodyArrivesInBase64() throws {
         let event = try Self.decode(
             FC3HTTPEvent.event(

@@ -43,15 +43,16 @@ struct BuildTests {
             "/p/web/requirements.txt", "/p/zipped.zip/requirements.txt",
         ]
         let targets = BuildTarget.targets(in: manifest, fileExists: present.contains)
-        #expect(targets.map(\.name) == ["shop/api", "shop/web"])
-        #expect(targets.map(\.ecosystem) == [.python, .node])
+        // A custom runtime is built by the dependency file it has (a uvicorn or express app).
+        #expect(targets.map(\.name) == ["shop/api", "shop/web", "shop/custom"])
+        #expect(targets.map(\.ecosystem) == [.python, .node, .python])
         #expect(targets[0].directory.path == "/p/.nimbus/build/shop/api")
         #expect(targets[0].output.path == "/p/.nimbus/build/shop/api/code")
         let deployed = manifest.deploying(targets)
         #expect(
             deployed.services[0].functions.map(\.codeUri) == [
-                "/p/.nimbus/build/shop/api/code", "/p/.nimbus/build/shop/web/code", "/p/plain", "/p/custom",
-                "/p/zipped.zip",
+                "/p/.nimbus/build/shop/api/code", "/p/.nimbus/build/shop/web/code", "/p/plain",
+                "/p/.nimbus/build/shop/custom/code", "/p/zipped.zip",
             ])
     }
 

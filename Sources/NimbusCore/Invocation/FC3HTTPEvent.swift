@@ -9,8 +9,24 @@ package enum FC3HTTPEvent {
     /// through FC 3.0. Custom runtimes, and functions made through 2.0, get the request as it is.
     package static func applies(to contract: InstanceContract, _ kind: InstanceCall.Kind) -> Bool {
         guard case .http = kind, contract.service.spec.holdsFC3Function == true else { return false }
-        let runtime = try? Runtime(fcName: contract.function.spec.runtime ?? "")
+        let runtime = Runtime.acceptedNames[contract.function.spec.runtime ?? ""]
         return runtime == .python3 || runtime == .nodejs
+    }
+
+    /// Whether the call is an HTTP call to a custom runtime of a function made through FC 3.0: its app
+    /// sees the request as its own URL would send it (``functionRequest(_:)``).
+    package static func rewritesPath(for contract: InstanceContract, _ kind: InstanceCall.Kind) -> Bool {
+        guard case .http = kind, contract.service.spec.holdsFC3Function == true else { return false }
+        return Runtime.acceptedNames[contract.function.spec.runtime ?? ""] == .custom
+    }
+
+    /// The request with its URI as an FC 3.0 trigger URL delivers it (`/api/items?x=1`), not Nimbus's
+    /// `/2016-08-15/proxy/...` path: FC 3.0's URLs have no prefix, so apps route on their own paths.
+    package static func functionRequest(_ http: HTTPCall) -> HTTPCall {
+        let (rawPath, query) = split(http.functionPath, query: http.requestURI)
+        var request = http
+        request.requestURI = query.isEmpty ? rawPath : rawPath + "?" + query
+        return request
     }
 
     /// The event a handler receives for `http`.
@@ -54,15 +70,25 @@ package enum FC3HTTPEvent {
                 "timeEpoch": .string(String(millis)),
             ]),
         ])
-        return ByteBuffer(bytes: (try? FCJSON.makeEncoder().encode(event)) ?? Data("{}".utf8))
+        do {
+            return ByteBuffer(bytes: try FCJSON.makeEncoder().encode(event))
+        } catch {
+            return ByteBuffer(string: "{}")  // a JSONValue always encodes; nothing to lose here
+        }
     }
 
     /// The HTTP response for a handler's answer. A function error stays as it is (the edge makes it a 502).
     package static func response(_ reply: InstanceReply) -> InstanceReply {
         guard reply.errorType == nil else { return reply }
         var answer = reply
-        guard let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(reply.body.readableBytesView)),
-            case .object(let fields) = parsed, case .number(let code)? = fields["statusCode"],
+        // Not JSON is an answer too: a plain body, sent as it is.
+        let parsed: JSONValue?
+        do {
+            parsed = try JSONDecoder().decode(JSONValue.self, from: Data(reply.body.readableBytesView))
+        } catch {
+            parsed = nil
+        }
+        guard case .object(let fields)? = parsed, case .number(let code)? = fields["statusCode"],
             let status = code.integer(in: 100...599)
         else {
             answer.status = 200

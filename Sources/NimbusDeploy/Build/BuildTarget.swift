@@ -44,18 +44,25 @@ package struct BuildTarget: Sendable, Equatable {
     /// What gets zipped: the code folder's files plus the dependencies.
     package var output: URL { directory.appendingPathComponent("code") }
 
-    /// The functions of `manifest` that need a build: a python runtime with a requirements.txt, or a
-    /// nodejs runtime with a package.json, in a code folder (a zip is deployed as it is).
+    /// The functions of `manifest` that need a build: a python runtime with a requirements.txt, a nodejs
+    /// runtime with a package.json, or a custom runtime with either, in a code folder (a zip is deployed
+    /// as it is). A custom runtime's Python packages land in its code folder, `/code`, its working
+    /// directory, where `python3 -m uvicorn` and the like find them.
     package static func targets(in manifest: Manifest, fileExists: (String) -> Bool) -> [BuildTarget] {
         let root = URL(fileURLWithPath: manifest.file).deletingLastPathComponent()
         var targets: [BuildTarget] = []
         for service in manifest.services {
             for function in service.functions where !function.codeUri.hasSuffix(".zip") {
-                guard let runtime = function.fields["runtime"]?.stringValue,
-                    let ecosystem = Ecosystem(runtime: runtime)
-                else { continue }
+                guard let runtime = function.fields["runtime"]?.stringValue else { continue }
                 let source = URL(fileURLWithPath: function.codeUri)
-                guard fileExists(source.appendingPathComponent(ecosystem.manifestFile).path) else { continue }
+                let has = { (ecosystem: Ecosystem) in
+                    fileExists(source.appendingPathComponent(ecosystem.manifestFile).path)
+                }
+                // A custom runtime (a web app started by its own command) is built by the file it has.
+                let candidates: [Ecosystem] =
+                    runtime.lowercased().hasPrefix("custom")
+                    ? [.python, .node] : Ecosystem(runtime: runtime).map { [$0] } ?? []
+                guard let ecosystem = candidates.first(where: has) else { continue }
                 let directory = root.appendingPathComponent(".nimbus/build/\(service.name)/\(function.name)")
                 targets.append(
                     BuildTarget(
