@@ -27,6 +27,7 @@ package struct FC3API: Sendable {
         registerConfigs(on: api)
         registerDomains(on: api)
         registerTags(on: api)
+        registerInstances(on: api)
         registerNotYetServed(on: api)
     }
 
@@ -69,20 +70,6 @@ package struct FC3API: Sendable {
         api.delete("functions/:function") { _, context in
             try await control.deleteFC3Function(try Self.name(context))
             return FCResponse.noContent()
-        }
-        api.get("functions/:function/instances") { request, context in
-            let address = try await control.fc3Address(try Self.name(context))
-            _ = try await functions.runner.deployment(
-                service: address.service, qualifier: Self.qualifier(request), function: address.function)
-            let running = await functions.runner.instances(service: address.service, function: address.function)
-            let items: [JSONValue] = running.map { instance in
-                .object([
-                    "instanceId": .string(instance.id), "versionId": .string(instance.versionId),
-                    "qualifier": .string(Self.qualifier(request)), "status": .string(instance.state),
-                    "createdTimeMs": .number((instance.createdAt.timeIntervalSince1970 * 1000).rounded()),
-                ])
-            }
-            return FCResponse.json(["instances": .array(items)])
         }
         api.get("functions/:function/code") { request, context in
             let view = try await control.fc3Function(try Self.name(context), qualifier: Self.qualifier(request))

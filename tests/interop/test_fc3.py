@@ -362,6 +362,13 @@ def test_warm_invocations_take_the_warm_lane(fc, make_zip, endpoint):
         while lane_calls(endpoint) < before + 1 and time.time() < deadline:
             time.sleep(0.1)
         assert lane_calls(endpoint) > before, 'no warm 3.0 call was answered by the warm lane'
+    # ListInstances by qualifier: an alias's instances are its version's.
+    by = {q: fc.list_instances(name, fc3.ListInstancesRequest(qualifier=q)).body.instances for q in ('LATEST', 'live')}
+    assert by['LATEST'] and {i.version_id for i in by['LATEST']} == {'LATEST'}
+    assert by['live'] and {(i.version_id, i.qualifier) for i in by['live']} == {('1', 'live')}
+    one = by['live'][0].instance_id
+    picked = fc.list_instances(name, fc3.ListInstancesRequest(instance_ids=[one])).body.instances
+    assert [i.instance_id for i in picked] == [one]
     fc.delete_alias(name, 'live')
     fc.delete_function(name)
 
