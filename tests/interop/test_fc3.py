@@ -339,6 +339,22 @@ def test_tags_v2_and_tags_on_create(fc, make_zip):
         resource_type='function', resource_id=[name], tag=[fc3.Tag(key='stage', value='prod')])))
     listed = fc.list_tag_resources(fc3.ListTagResourcesRequest(resource_type='function', resource_id=[name])).body
     assert sorted((t.tag_key, t.tag_value) for t in listed.tag_resources) == [('stage', 'prod'), ('team', 'web')]
+    other = unique('fn')
+    _create(fc, make_zip, other, tags=[fc3.Tag(key='team', value='data')])
+    both = [name, other]
+    filtered = fc.list_tag_resources(fc3.ListTagResourcesRequest(
+        resource_type='function', resource_id=both, tag=[fc3.Tag(key='team', value='data')])).body.tag_resources
+    assert {t.resource_id for t in filtered} == {other}
+    paged, token = [], None
+    while True:  # one row a page, NextToken to the end
+        page = fc.list_tag_resources(fc3.ListTagResourcesRequest(
+            resource_type='function', resource_id=both, limit=1, next_token=token)).body
+        paged += [(t.resource_id, t.tag_key) for t in page.tag_resources]
+        token = page.next_token
+        if not token:
+            break
+    assert sorted(paged) == sorted([(name, 'stage'), (name, 'team'), (other, 'team')])
+    fc.delete_function(other)
     fc.untag_resources(fc3.UntagResourcesRequest(resource_type='function', resource_id=[name], tag_key=['team']))
     assert [(t.key, t.value) for t in fc.get_function(name, fc3.GetFunctionRequest()).body.tags] == [('stage', 'prod')]
     fc.delete_function(name)
