@@ -26,7 +26,7 @@ extension Instance {
         launch.initOptions += ["--cleanup-mount", slot.path, "--cleanup-mount", slot.staging]
         let environment = [
             "FC_SERVER_PORT": String(port), "FC_FUNC_CODE_PATH": SandboxPlan.codePath, "NIMBUS_STANDBY": "1",
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TZ": "UTC",
+            "PATH": SandboxPlan.path, "HOME": "/tmp", "LANG": "C.UTF-8", "TZ": "UTC",
         ]
         do {
             process = try await InstanceProcess.launch(

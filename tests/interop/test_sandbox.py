@@ -85,6 +85,10 @@ def fill_tmp(event, context):
 
 def instance(event, context):
     return os.environ['FC_INSTANCE_ID']
+
+def python_alias(event, context):
+    out = subprocess.run(['python', '-c', 'import sys; print(sys.version_info[0])'], capture_output=True, text=True)
+    return out.stdout.strip() or out.stderr
 '''
 
 
@@ -260,3 +264,8 @@ def test_internet_access_false_cuts_the_network_but_not_the_platform(client, end
     [t.start() for t in threads]
     [t.join(timeout=60) for t in threads]
     assert len(seen) == 3 and len(set(seen)) == 3, 'three instances, each listening on caPort 9000'
+
+
+def test_python_resolves_as_on_fcs_images(client, service, probe):
+    """FC's images answer to `python` as well as `python3`: projects' commands and scripts say either."""
+    assert client.invoke_function(service, probe('index.python_alias')).data == b'3'

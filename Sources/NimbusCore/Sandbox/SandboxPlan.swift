@@ -9,6 +9,11 @@ package struct SandboxPlan: Sendable, Equatable {
     package static let groupID = 65534
     /// util-linux's setpriv, which drops the privileges inside the sandbox.
     package static let setprivPath = "/usr/bin/setpriv"
+    /// Commands FC's images have that a host may not: `python` (FC's images name python3 so too). Last
+    /// on the instance's PATH, so a host's own `python` wins.
+    package static let extraBinPath = "/opt/nimbus-bin"
+    /// The instance's PATH, inside the sandbox and out.
+    package static let path = "/usr/local/bin:/usr/bin:/bin:" + extraBinPath
 
     package struct Limits: Sendable, Equatable {
         package var memoryBytes: Int
@@ -53,6 +58,7 @@ package struct SandboxPlan: Sendable, Equatable {
             "--perms", "1777", "--size", String(limits.tmpBytes), "--tmpfs", "/tmp",
             "--ro-bind", codeDirectory, SandboxPlan.codePath,
             "--perms", "0755", "--dir", "/opt", "--ro-bind", shimDirectory, SandboxPlan.shimPath,
+            "--dir", SandboxPlan.extraBinPath, "--symlink", "/usr/bin/python3", SandboxPlan.extraBinPath + "/python",
             "--chdir", SandboxPlan.codePath,
         ]
         return arguments

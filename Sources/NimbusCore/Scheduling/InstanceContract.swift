@@ -26,7 +26,7 @@ package struct InstanceContract: Sendable {
     package func environment(port: Int, codeDirectory: String, instanceId: String) -> [String: String] {
         let spec = function.spec
         var environment: [String: String] = [
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TZ": "UTC",
+            "PATH": SandboxPlan.path, "HOME": "/tmp", "LANG": "C.UTF-8", "TZ": "UTC",
             "FC_SERVER_PORT": String(port), "FC_CUSTOM_LISTEN_PORT": String(port),
             "FC_FUNC_CODE_PATH": codeDirectory, "FC_FUNCTION_HANDLER": spec.handler ?? "",
             "FC_FUNCTION_INITIALIZER": spec.initializer ?? "",
