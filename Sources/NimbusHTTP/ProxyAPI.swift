@@ -27,6 +27,11 @@ struct ProxyAPI: Sendable {
         guard let access = resolution.httpAccess(method: request.method.rawValue, viaDomain: viaDomain) else {
             throw NimbusError(.triggerNotFound, "function '\(function)' in service '\(service)' has no HTTP trigger")
         }
+        guard viaDomain || !resolution.urlDisabled else {
+            throw NimbusError(
+                .accessDenied,
+                "the HTTP trigger of function '\(function)' sets disableURLInternet: call it through a custom domain")
+        }
         guard access.allowed else {
             throw NimbusError(
                 .methodNotAllowed,

@@ -96,7 +96,7 @@ package struct WarmLane: CallLane {
             if APIVersion.requiresSignature(path) { return nil }
             guard let resolution = cachedResolution(address),
                 let access = resolution.httpAccess(method: request.method.rawValue, viaDomain: domain != nil),
-                access.allowed, access.anonymous
+                access.allowed, access.anonymous, domain != nil || !resolution.urlDisabled
             else { return nil }
             return Plan(resolution: resolution, requestURI: uri, call: .http(functionPath: functionPath))
         case .other:

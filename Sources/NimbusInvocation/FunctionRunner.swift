@@ -37,6 +37,8 @@ package struct FunctionRunner: Sendable {
         /// The HTTP trigger's methods (upper case) and whether it needs no signature, read once.
         package var httpMethods: Set<String> = []
         package var isAnonymous = false
+        /// FC 3.0's `disableURLInternet`: the trigger's own URL refuses calls; custom domains still reach it.
+        package var urlDisabled = false
 
         init(deployment: Deployment, httpTrigger: TriggerRecord?) {
             self.deployment = deployment
@@ -44,6 +46,7 @@ package struct FunctionRunner: Sendable {
             let config = httpTrigger?.spec.triggerConfig ?? .object([:])
             httpMethods = Set((config.field("methods")?.arrayValue ?? []).compactMap { $0.stringValue?.uppercased() })
             isAnonymous = config.field("authType")?.stringValue?.lowercased() == "anonymous"
+            urlDisabled = config.field("disableURLInternet") == .bool(true)
         }
 
         /// Whether an HTTP call may reach the function, and if it needs a signature: through its HTTP

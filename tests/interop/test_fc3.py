@@ -404,6 +404,17 @@ def test_a_custom_domain_reaches_a_function_without_an_http_trigger(fc, make_zip
         answer = requests.post(endpoint + '/hook?x=1', data='ping', headers={'Host': domain}, timeout=30)
         assert answer.status_code == 201, answer.text
         assert answer.json()['body'] == 'ping' and answer.headers['x-method'] == 'POST'
+    # disableURLInternet: the trigger's own URL refuses (403), the custom domain still answers.
+    fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
+        trigger_name='web', trigger_type='http',
+        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['GET', 'POST'], 'disableURLInternet': True}))))
+    url = fc.get_trigger(name, 'web').body.http_trigger.url_internet
+    for _ in range(2):
+        refused = requests.get(url, timeout=30)
+        assert refused.status_code == 403 and refused.json()['Code'] == 'AccessDenied', refused.text
+        assert requests.post(endpoint + '/hook', data='via domain', headers={'Host': domain}, timeout=30).status_code \
+            == 201
+    fc.delete_trigger(name, 'web')
     # The function's own proxy URL still needs an HTTP trigger.
     assert requests.get('{0}/2016-08-15/proxy/{1}/{1}/'.format(endpoint, name), timeout=10).status_code == 404
     fc.delete_custom_domain(domain)
