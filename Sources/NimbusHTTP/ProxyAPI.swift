@@ -32,6 +32,22 @@ struct ProxyAPI: Sendable {
                 .accessDenied,
                 "the HTTP trigger of function '\(function)' sets disableURLInternet: call it through a custom domain")
         }
+        let origin = request.headers[.origin]
+        // A browser's preflight is answered from the trigger's corsConfig: unsigned, whatever its methods.
+        if let cors = resolution.cors,
+            let requestMethod = request.headers[.accessControlRequestMethod],
+            let origin,
+            CORSPolicy.isPreflight(method: request.method.rawValue, origin: origin, requestMethod: requestMethod)
+        {
+            var headers = HTTPFields()
+            for (name, value) in cors.preflightHeaders(
+                origin: origin, requestMethod: requestMethod,
+                requestHeaders: request.headers[.accessControlRequestHeaders])
+            {
+                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            }
+            return Response(status: .noContent, headers: headers)
+        }
         guard access.allowed else {
             throw NimbusError(
                 .methodNotAllowed,
@@ -52,22 +68,36 @@ struct ProxyAPI: Sendable {
                     clientIP: context.clientIP, host: request.head.authority ?? "", scheme: secure ? "https" : "http")),
             wantsLogTail: false)
         let reply = try await runner.run(deployment, call, trigger: .http)
-        let (head, answer) = Self.response(reply, deployment: deployment)
+        let cors = resolution.cors?.responseHeaders(origin: origin) ?? []
+        let (head, answer) = Self.response(reply, deployment: deployment, cors: cors)
         return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: answer))
     }
 
-    /// The client's answer to an HTTP-trigger call: the function's response, or FC's error as a 502.
-    static func response(_ reply: InstanceReply, deployment: Deployment) -> (HTTPResponse, ByteBuffer) {
+    /// The client's answer to an HTTP-trigger call: the function's response, or FC's error as a 502;
+    /// `cors`, the trigger's CORS headers for the caller's origin, replace the function's own.
+    static func response(_ reply: InstanceReply, deployment: Deployment, cors: [(String, String)] = [])
+        -> (HTTPResponse, ByteBuffer)
+    {
         guard reply.errorType == nil else {
-            return InvocationAPI.responseParts(reply, deployment: deployment, status: .badGateway)
+            var (head, body) = InvocationAPI.responseParts(reply, deployment: deployment, status: .badGateway)
+            Self.set(cors, in: &head.headerFields)
+            return (head, body)
         }
         var headers = HTTPFields()
         for (name, value) in reply.headers {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
+        Self.set(cors, in: &headers)
         // Which version answered: how a canary split behind an alias is seen per call.
         headers[Self.serviceVersion] = deployment.contract.versionId
         if let receipt = reply.costReceipt { headers[InvocationAPI.costReceipt] = receipt }
         return (HTTPResponse(status: .init(code: reply.status), headerFields: headers), reply.body)
+    }
+
+    static func set(_ fields: [(String, String)], in headers: inout HTTPFields) {
+        for (name, value) in fields {
+            guard let field = HTTPField.Name(name) else { continue }
+            headers[field] = value
+        }
     }
 }

@@ -96,7 +96,9 @@ package struct WarmLane: CallLane {
             if APIVersion.requiresSignature(path) { return nil }
             guard let resolution = cachedResolution(address),
                 let access = resolution.httpAccess(method: request.method.rawValue, viaDomain: domain != nil),
-                access.allowed, access.anonymous, domain != nil || !resolution.urlDisabled
+                access.allowed, access.anonymous, domain != nil || !resolution.urlDisabled,
+                // A browser's CORS preflight is answered by the router.
+                resolution.cors == nil || request.headerFields[.accessControlRequestMethod] == nil
             else { return nil }
             return Plan(resolution: resolution, requestURI: uri, call: .http(functionPath: functionPath))
         case .other:
@@ -160,7 +162,9 @@ package struct WarmLane: CallLane {
         let logger = self.logger
         return reply.map { reply in
             trigger == .http
-                ? ProxyAPI.response(reply, deployment: deployment)
+                ? ProxyAPI.response(
+                    reply, deployment: deployment,
+                    cors: plan.resolution.cors?.responseHeaders(origin: request.headerFields[.origin]) ?? [])
                 : InvocationAPI.responseParts(reply, deployment: deployment, status: .ok)
         }.recover { error in
             let shown = (error as? NimbusError) ?? NimbusError(.internalServerError, "\(error)")

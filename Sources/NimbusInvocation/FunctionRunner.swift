@@ -39,6 +39,8 @@ package struct FunctionRunner: Sendable {
         package var isAnonymous = false
         /// FC 3.0's `disableURLInternet`: the trigger's own URL refuses calls; custom domains still reach it.
         package var urlDisabled = false
+        /// The trigger's `corsConfig`, when it has one.
+        package var cors: CORSPolicy?
 
         init(deployment: Deployment, httpTrigger: TriggerRecord?) {
             self.deployment = deployment
@@ -47,6 +49,7 @@ package struct FunctionRunner: Sendable {
             httpMethods = Set((config.field("methods")?.arrayValue ?? []).compactMap { $0.stringValue?.uppercased() })
             isAnonymous = config.field("authType")?.stringValue?.lowercased() == "anonymous"
             urlDisabled = config.field("disableURLInternet") == .bool(true)
+            cors = CORSPolicy(triggerConfig: config)
         }
 
         /// Whether an HTTP call may reach the function, and if it needs a signature: through its HTTP

@@ -419,3 +419,35 @@ def test_a_custom_domain_reaches_a_function_without_an_http_trigger(fc, make_zip
     assert requests.get('{0}/2016-08-15/proxy/{1}/{1}/'.format(endpoint, name), timeout=10).status_code == 404
     fc.delete_custom_domain(domain)
     fc.delete_function(name)
+
+
+def test_an_http_triggers_cors_config_answers_browsers(fc, make_zip):
+    """`corsConfig` on an HTTP trigger: a preflight is answered from it (unsigned, 204), and answers carry
+    Access-Control-Allow-Origin for an allowed origin only, cold and warm."""
+    name = unique('fn')
+    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
+        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
+    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
+        function_name=name, runtime='python3', handler='index.handler', code=code)))
+    cors = {'allowOrigins': ['https://shop.example.com'], 'allowMethods': ['GET', 'POST'],
+            'allowHeaders': ['content-type'], 'exposeHeaders': ['x-raw-path'], 'maxAge': 600}
+    trigger = fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
+        trigger_name='web', trigger_type='http',
+        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['GET', 'POST'], 'corsConfig': cors})))).body
+    url = trigger.http_trigger.url_internet + 'items'
+    preflight = requests.options(url, timeout=30, headers={
+        'Origin': 'https://shop.example.com', 'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type'})
+    assert preflight.status_code == 204, preflight.text
+    assert preflight.headers['access-control-allow-origin'] == 'https://shop.example.com'
+    assert preflight.headers['access-control-allow-methods'] == 'GET,POST'
+    assert preflight.headers['access-control-max-age'] == '600'
+    for _ in range(3):  # cold, then warm
+        allowed = requests.post(url, data='x', headers={'Origin': 'https://shop.example.com'}, timeout=30)
+        assert allowed.status_code == 201 and allowed.headers['access-control-allow-origin'] == \
+            'https://shop.example.com'
+        assert allowed.headers['access-control-expose-headers'] == 'x-raw-path'
+        other = requests.post(url, data='x', headers={'Origin': 'https://evil.example.com'}, timeout=30)
+        assert other.status_code == 201 and 'access-control-allow-origin' not in other.headers
+    fc.delete_trigger(name, 'web')
+    fc.delete_function(name)
