@@ -1,6 +1,7 @@
 """FC 3.0 (API 2023-03-30) through the official `alibabacloud_fc20230330` SDK: functions at the top level,
-invoke, versions, weighted aliases, HTTP triggers whose URL answers, refusals, and one model seen through both
-APIs (a 3.0 function is service F holding function F in 2.0; a 2.0 function is `service$function` in 3.0)."""
+invoke, versions, weighted aliases, async tasks, configs, tags, refusals, and one model seen through both APIs
+(a 3.0 function is service F holding function F in 2.0; a 2.0 function is `service$function` in 3.0). The HTTP
+side (triggers, events, domains, CORS) is in test_fc3_http.py."""
 
 import base64
 import collections
@@ -10,52 +11,14 @@ import time
 import pytest
 import requests
 from alibabacloud_fc20230330 import models as fc3
-from alibabacloud_fc20230330.client import Client
-from alibabacloud_tea_openapi import models as open_models
-from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
-from darabonba.runtime import RuntimeOptions
 
-from interop_util import ACCESS_KEY_ID, ACCESS_KEY_SECRET, lane_calls, unique
-
-SOURCE = 'import json\n\ndef handler(event, context):\n    return json.dumps({"echo": event.decode(), "v": %r})\n'
-
-
-def _client(endpoint, secret=ACCESS_KEY_SECRET):
-    return Client(open_models.Config(access_key_id=ACCESS_KEY_ID, access_key_secret=secret,
-                                     endpoint=endpoint.split('://', 1)[1], protocol='http', read_timeout=60000))
+from fc3_util import SOURCE, _client, _code, _create, _invoke, _refused
+from interop_util import lane_calls, unique
 
 
 @pytest.fixture(scope='module')
 def fc(endpoint):
     return _client(endpoint)
-
-
-def _code(make_zip, tag='one'):
-    with open(make_zip({'index.py': SOURCE % tag}), 'rb') as archive:
-        return fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-
-
-def _create(fc, make_zip, name, tag='one', **fields):
-    return fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime='python3', handler='index.handler', code=_code(make_zip, tag), **fields))).body
-
-
-def _invoke(fc, name, payload=b'hi', qualifier=None, **headers):
-    response = fc.invoke_function_with_options(
-        name, fc3.InvokeFunctionRequest(body=payload, qualifier=qualifier),
-        fc3.InvokeFunctionHeaders(**headers), _runtime())
-    return response, response.body.read() if response.body is not None else b''
-
-
-def _runtime():
-    return RuntimeOptions()
-
-
-def _refused(call, status, code):
-    with pytest.raises((ClientException, ServerException)) as info:
-        call()
-    assert (info.value.status_code, info.value.code) == (status, code), str(info.value)
-    return info.value
 
 
 def test_a_users_order_of_calls(fc, make_zip):
@@ -195,47 +158,6 @@ def test_refusals(fc, make_zip, endpoint):
     fc.delete_function(name)
 
 
-EVENT_PY = '''import json
-
-def handler(event, context):
-    e = json.loads(event)
-    return {'statusCode': 201, 'headers': {'x-raw-path': e['rawPath'], 'x-method': e['requestContext']['http']['method']},
-            'body': json.dumps({'body': e['body'], 'query': e['queryParameters'], 'agent': e['headers'].get('User-Agent'),
-                                'b64': e['isBase64Encoded']})}
-'''
-EVENT_JS = '''exports.handler = (event, context, callback) => {
-  const e = JSON.parse(event.toString());
-  callback(null, {statusCode: 201, headers: {'x-raw-path': e.rawPath, 'x-method': e.requestContext.http.method},
-    body: JSON.stringify({body: e.body, query: e.queryParameters, agent: e.headers['User-Agent'],
-                          b64: e.isBase64Encoded})});
-};
-'''
-
-
-@pytest.mark.parametrize('runtime,filename,source', [('python3', 'index.py', EVENT_PY),
-                                                      ('nodejs18', 'index.js', EVENT_JS)])
-def test_an_http_trigger_gives_the_handler_fc3s_event(fc, make_zip, runtime, filename, source):
-    name = unique('fn')
-    with open(make_zip({filename: source}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime=runtime, handler='index.handler', code=code)))
-    trigger = fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
-        trigger_name='web', trigger_type='http',
-        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['GET', 'POST']})))).body
-    url = trigger.http_trigger.url_internet
-    for _ in range(2):  # cold, then warm (the warm lane)
-        answer = requests.post(url + 'items/a%20b?p=1&p=2', data='hello', timeout=10,
-                               headers={'User-Agent': 'probe/1', 'Content-Type': 'text/plain'})
-        assert answer.status_code == 201, answer.text
-        assert (answer.headers['x-raw-path'], answer.headers['x-method']) == ('/items/a%20b', 'POST')
-        assert answer.json() == {'body': 'hello', 'query': {'p': '1,2'}, 'agent': 'probe/1', 'b64': False}
-    binary = requests.post(url, data=b'\x89PNG', headers={'Content-Type': 'image/png'}, timeout=10).json()
-    assert (binary['body'], binary['b64']) == (base64.b64encode(b'\x89PNG').decode(), True)
-    fc.delete_trigger(name, 'web')
-    fc.delete_function(name)
-
-
 SLEEPY = 'import time\n\ndef handler(event, context):\n    time.sleep(0.5)\n    return b"done"\n'
 
 
@@ -305,32 +227,6 @@ def test_layers_say_they_are_not_served(fc):
     _refused(lambda: fc.list_layers(fc3.ListLayersRequest()), 501, 'NotImplemented')
 
 
-def test_a_custom_domain_routes_to_a_function(fc, make_zip, endpoint):
-    name = unique('fn')
-    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime='python3', handler='index.handler', code=code)))
-    fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
-        trigger_name='web', trigger_type='http', trigger_config=json.dumps({'authType': 'anonymous',
-                                                                            'methods': ['GET']}))))
-    domain = name.replace('_', '-') + '.example.com'
-    made = fc.create_custom_domain(fc3.CreateCustomDomainRequest(body=fc3.CreateCustomDomainInput(
-        domain_name=domain, protocol='HTTP', route_config=fc3.RouteConfig(routes=[fc3.PathConfig(
-            path='/api/*', function_name=name, qualifier='LATEST', methods=['GET'])])))).body
-    assert made.domain_name == domain and made.api_version == '2023-03-30'
-    assert [(r.path, r.function_name, r.qualifier) for r in made.route_config.routes] == [('/api/*', name, 'LATEST')]
-    answer = requests.get(endpoint + '/api/items?id=7', headers={'Host': domain}, timeout=10)
-    assert answer.status_code == 201, answer.text
-    assert answer.headers['x-raw-path'] == '/api/items' and answer.json()['query'] == {'id': '7'}
-    assert [d.domain_name for d in fc.list_custom_domains(fc3.ListCustomDomainsRequest(prefix=domain)).body
-            .custom_domains] == [domain]
-    fc.delete_custom_domain(domain)
-    _refused(lambda: fc.get_custom_domain(domain), 404, 'DomainNameNotFound')
-    fc.delete_trigger(name, 'web')
-    fc.delete_function(name)
-
-
 def test_tags_v2_and_tags_on_create(fc, make_zip):
     name = unique('fn')
     made = _create(fc, make_zip, name, tags=[fc3.Tag(key='team', value='web')])
@@ -386,68 +282,4 @@ def test_warm_invocations_take_the_warm_lane(fc, make_zip, endpoint):
     picked = fc.list_instances(name, fc3.ListInstancesRequest(instance_ids=[one])).body.instances
     assert [i.instance_id for i in picked] == [one]
     fc.delete_alias(name, 'live')
-    fc.delete_function(name)
-
-
-def test_a_custom_domain_reaches_a_function_without_an_http_trigger(fc, make_zip, endpoint):
-    """FC 3.0's custom domains route straight to functions: no HTTP trigger needed (a 2.0 route needs one)."""
-    name = unique('fn')
-    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime='python3', handler='index.handler', code=code)))
-    domain = name.replace('_', '-') + '.direct.example.com'
-    fc.create_custom_domain(fc3.CreateCustomDomainRequest(body=fc3.CreateCustomDomainInput(
-        domain_name=domain, protocol='HTTP', route_config=fc3.RouteConfig(routes=[fc3.PathConfig(
-            path='/*', function_name=name, methods=['GET', 'POST'])]))))
-    for _ in range(3):  # cold, then warm (the warm lane takes it too)
-        answer = requests.post(endpoint + '/hook?x=1', data='ping', headers={'Host': domain}, timeout=30)
-        assert answer.status_code == 201, answer.text
-        assert answer.json()['body'] == 'ping' and answer.headers['x-method'] == 'POST'
-    # disableURLInternet: the trigger's own URL refuses (403), the custom domain still answers.
-    fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
-        trigger_name='web', trigger_type='http',
-        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['GET', 'POST'], 'disableURLInternet': True}))))
-    url = fc.get_trigger(name, 'web').body.http_trigger.url_internet
-    for _ in range(2):
-        refused = requests.get(url, timeout=30)
-        assert refused.status_code == 403 and refused.json()['Code'] == 'AccessDenied', refused.text
-        assert requests.post(endpoint + '/hook', data='via domain', headers={'Host': domain}, timeout=30).status_code \
-            == 201
-    fc.delete_trigger(name, 'web')
-    # The function's own proxy URL still needs an HTTP trigger.
-    assert requests.get('{0}/2016-08-15/proxy/{1}/{1}/'.format(endpoint, name), timeout=10).status_code == 404
-    fc.delete_custom_domain(domain)
-    fc.delete_function(name)
-
-
-def test_an_http_triggers_cors_config_answers_browsers(fc, make_zip):
-    """`corsConfig` on an HTTP trigger: a preflight is answered from it (unsigned, 204), and answers carry
-    Access-Control-Allow-Origin for an allowed origin only, cold and warm."""
-    name = unique('fn')
-    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime='python3', handler='index.handler', code=code)))
-    cors = {'allowOrigins': ['https://shop.example.com'], 'allowMethods': ['GET', 'POST'],
-            'allowHeaders': ['content-type'], 'exposeHeaders': ['x-raw-path'], 'maxAge': 600}
-    trigger = fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
-        trigger_name='web', trigger_type='http',
-        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['GET', 'POST'], 'corsConfig': cors})))).body
-    url = trigger.http_trigger.url_internet + 'items'
-    preflight = requests.options(url, timeout=30, headers={
-        'Origin': 'https://shop.example.com', 'Access-Control-Request-Method': 'POST',
-        'Access-Control-Request-Headers': 'content-type'})
-    assert preflight.status_code == 204, preflight.text
-    assert preflight.headers['access-control-allow-origin'] == 'https://shop.example.com'
-    assert preflight.headers['access-control-allow-methods'] == 'GET,POST'
-    assert preflight.headers['access-control-max-age'] == '600'
-    for _ in range(3):  # cold, then warm
-        allowed = requests.post(url, data='x', headers={'Origin': 'https://shop.example.com'}, timeout=30)
-        assert allowed.status_code == 201 and allowed.headers['access-control-allow-origin'] == \
-            'https://shop.example.com'
-        assert allowed.headers['access-control-expose-headers'] == 'x-raw-path'
-        other = requests.post(url, data='x', headers={'Origin': 'https://evil.example.com'}, timeout=30)
-        assert other.status_code == 201 and 'access-control-allow-origin' not in other.headers
-    fc.delete_trigger(name, 'web')
     fc.delete_function(name)
