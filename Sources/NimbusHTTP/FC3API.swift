@@ -27,6 +27,7 @@ package struct FC3API: Sendable {
         registerConfigs(on: api)
         registerDomains(on: api)
         registerTags(on: api)
+        registerLayers(on: api)
         registerNotYetServed(on: api)
     }
 
