@@ -56,7 +56,9 @@ extension ManagementAPI {
                 "repositoryType": .string("Direct"),
                 "location": .string(codeLinks.url(base: Self.baseURL(request), digest: record.code.digest)),
             ]),
-            "codeSize": .number(Double(record.code.size)), "codeChecksum": .string(record.code.checksum),
+            // The 2021 SDK reads CreateLayerVersion's size as `codesize`, the other calls' as `codeSize`.
+            "codeSize": .number(Double(record.code.size)), "codesize": .number(Double(record.code.size)),
+            "codeChecksum": .string(record.code.checksum),
             "createTime": .string(FCTime.string(record.createTime)),
             "compatibleRuntime": .array(record.compatibleRuntime.map(JSONValue.string)),
             "acl": .number(0), "arn": .string(arn), "arnV2": .string(arn), "layerVersionArn": .string(arn),

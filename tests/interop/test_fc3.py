@@ -301,10 +301,6 @@ def test_async_invoke_and_provision_configs(fc, make_zip):
     fc.delete_function(sink)
 
 
-def test_layers_say_they_are_not_served(fc):
-    _refused(lambda: fc.list_layers(fc3.ListLayersRequest()), 501, 'NotImplemented')
-
-
 def test_a_custom_domain_routes_to_a_function(fc, make_zip, endpoint):
     name = unique('fn')
     with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
