@@ -22,6 +22,7 @@ package struct NimbusError: Error, Equatable, Sendable, CustomStringConvertible 
         case aliasNotFound = "AliasNotFound"
         case versionNotFound = "VersionNotFound"
         case domainNameNotFound = "DomainNameNotFound"
+        case layerNotFound = "LayerNotFound"
         case asyncConfigNotExists = "AsyncConfigNotExists"
         case provisionConfigNotFound = "ProvisionConfigNotFound"
         case onDemandConfigNotFound = "OnDemandConfigNotFound"
@@ -37,6 +38,8 @@ package struct NimbusError: Error, Equatable, Sendable, CustomStringConvertible 
         case routeNotFound = "RouteNotFound"
         case serviceNotEmpty = "ServiceNotEmpty"
         case functionNotEmpty = "FunctionNotEmpty"
+        /// A layer version that a function still names.
+        case layerVersionInUse = "LayerVersionInUse"
         case concurrentUpdate = "ConcurrentUpdateError"
         case preconditionFailed = "PreconditionFailed"
         case notImplemented = "NotImplemented"

@@ -4,13 +4,16 @@ import NimbusCore
 extension FC3API {
     /// FC 3.0 operations Nimbus does not serve yet: a clear error instead of PathNotSupported.
     func registerNotYetServed(on api: RouterGroup<NimbusRequestContext>) {
-        let layers = NimbusError(
-            .notImplemented, "layers are not served by Nimbus yet; put dependencies in the code package")
-        for path in ["layers", "layers/:layer/versions", "layers/:layer/versions/:version", "layerarn/:arn"] {
-            api.get(RouterPath(path)) { _, _ -> Response in throw layers }
+        let acl = NimbusError(.notImplemented, "Nimbus does not share layers with other accounts: layers are private")
+        api.put("layers/:layer/acl") { _, _ -> Response in throw acl }
+    }
+
+    /// FC 2.0's layer routes (the same control plane), plus GetLayerVersionByArn.
+    func registerLayers(on api: RouterGroup<NimbusRequestContext>) {
+        management.registerLayers(on: api)
+        api.get("layerarn/:arn") { request, context in
+            let record = try await control.layerVersion(arn: try ManagementAPI.parameter(context, "arn"))
+            return FCResponse.json(management.layer(record, request))
         }
-        api.post("layers/:layer/versions") { _, _ -> Response in throw layers }
-        api.delete("layers/:layer/versions/:version") { _, _ -> Response in throw layers }
-        api.put("layers/:layer/acl") { _, _ -> Response in throw layers }
     }
 }

@@ -28,6 +28,7 @@ package struct FC3API: Sendable {
         registerDomains(on: api)
         registerTags(on: api)
         registerInstances(on: api)
+        registerLayers(on: api)
         registerNotYetServed(on: api)
     }
 

@@ -11,11 +11,13 @@ extension NimbusError.Code {
             .requestTimeTooSkewed, .signatureNonceUsed:
             .forbidden
         case .serviceNotFound, .functionNotFound, .triggerNotFound, .aliasNotFound, .versionNotFound,
-            .domainNameNotFound, .asyncConfigNotExists, .provisionConfigNotFound, .onDemandConfigNotFound,
+            .domainNameNotFound, .layerNotFound, .asyncConfigNotExists, .provisionConfigNotFound,
+            .onDemandConfigNotFound,
             .asyncInvocationNotFound, .asyncTaskNotFound, .concurrencyConfigNotFound, .routeNotFound:
             .notFound
         case .serviceAlreadyExists, .functionAlreadyExists, .triggerAlreadyExists, .serviceNotEmpty,
-            .functionNotEmpty, .concurrentUpdate, .asyncInvocationAlreadyExists, .aliasAlreadyExists,
+            .functionNotEmpty, .layerVersionInUse, .concurrentUpdate, .asyncInvocationAlreadyExists,
+            .aliasAlreadyExists,
             .domainNameAlreadyExists:
             .conflict
         case .preconditionFailed, .instanceExited, .instanceFileNotFound, .instanceFilePermission: .preconditionFailed

@@ -7,7 +7,6 @@ extension ManagementAPI {
         // 2021-04-06 renamed the path (fc3-api spec 7).
         let reserved = version == .fc20210406 ? "reserved-capacities" : "reservedCapacities"
         api.get(RouterPath(reserved)) { _, _ in FCResponse.json(["reservedCapacities": .array([])]) }
-        api.get("layers") { _, _ in FCResponse.json(["layers": .array([])]) }
         guard version == .fc20210406 else { return }
         // VPC bindings: Nimbus has no VPCs. A service has none; binding one says why it cannot.
         api.get("services/:service/bindings") { _, context in

@@ -40,6 +40,7 @@ package struct ManagementAPI: Sendable {
             registerConfigs(on: api)
             registerReleases(on: api)
             registerDomains(on: api)
+            registerLayers(on: api)
             registerNotYetServed(on: api, version: version)
         }
         codeLinks.register(on: router)

@@ -18,6 +18,8 @@ package struct FileCodeRepository: CodeRepository {
             at: root.appendingPathComponent("staging"), withIntermediateDirectories: true)
     }
 
+    package var maximumZipBytes: Int { limits.maximumZipBytes }
+
     package func zipURL(digest: String) -> URL { root.appendingPathComponent("\(digest).zip") }
 
     package func treeURL(digest: String) -> URL { root.appendingPathComponent(digest, isDirectory: true) }

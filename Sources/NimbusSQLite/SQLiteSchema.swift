@@ -199,6 +199,28 @@ enum SQLiteSchema {
                     CREATE INDEX function_configs_by_path ON function_configs (kind, path);
                     """)
         }
+        // Layer versions: numbered per layer by a counter that outlives every version, so numbers are never reused.
+        migrator.registerMigration("v7-layer-versions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE layer_versions (
+                        layer_name TEXT NOT NULL CHECK (length(layer_name) BETWEEN 1 AND 64),
+                        version INTEGER NOT NULL CHECK (version > 0),
+                        description TEXT NOT NULL CHECK (length(description) <= 256),
+                        compatible_runtime TEXT NOT NULL
+                            CHECK (json_valid(compatible_runtime) AND json_type(compatible_runtime) = 'array'),
+                        code_size INTEGER NOT NULL CHECK (code_size >= 0),
+                        code_checksum TEXT NOT NULL,
+                        code_digest TEXT NOT NULL CHECK (length(code_digest) = 64),
+                        created_time DOUBLE NOT NULL,
+                        PRIMARY KEY (layer_name, version)
+                    );
+                    CREATE TABLE layer_counters (
+                        layer_name TEXT PRIMARY KEY NOT NULL,
+                        last_version INTEGER NOT NULL CHECK (last_version > 0)
+                    );
+                    """)
+        }
         return migrator
     }
 }

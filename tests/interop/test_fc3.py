@@ -223,10 +223,6 @@ def test_async_invoke_and_provision_configs(fc, make_zip):
     fc.delete_function(sink)
 
 
-def test_layers_say_they_are_not_served(fc):
-    _refused(lambda: fc.list_layers(fc3.ListLayersRequest()), 501, 'NotImplemented')
-
-
 def test_tags_v2_and_tags_on_create(fc, make_zip):
     name = unique('fn')
     made = _create(fc, make_zip, name, tags=[fc3.Tag(key='team', value='web')])

@@ -14,6 +14,7 @@ extension ControlPlane {
             throw NimbusError(.functionAlreadyExists, "function '\(name)' already exists in service '\(service)'")
         }
         let code = try await storeCode(source, expectedChecksum: codeChecksum)
+        try await checkLayers(of: spec, code: code)
         let record = FunctionRecord(meta: newMeta(name: name), serviceName: service, spec: spec, code: code)
         try await store.createFunction(record)
         return record
@@ -40,6 +41,7 @@ extension ControlPlane {
         if let source = patch["code"], source != .null {
             record.code = try await storeCode(source, expectedChecksum: codeChecksum)
         }
+        try await checkLayers(of: record.spec, code: record.code)
         record.meta = touch(record.meta)
         try await store.updateFunction(record, ifMatch: ifMatch)
         return record

@@ -3,7 +3,7 @@
 /// Implementations: SQLite (embedded default) and, later, PostgreSQL. Each must pass the contract
 /// suite in `NimbusSQLiteTests/StoreContract`. Writes are atomic: a failed call changes nothing.
 /// `ifMatch` is an ETag the caller expects; a mismatch throws `PreconditionFailed`.
-package protocol MetadataStore: ReleaseStore {
+package protocol MetadataStore: ReleaseStore, LayerStore {
     func createService(_ service: ServiceRecord) async throws(NimbusError)
     func service(named name: String) async throws(NimbusError) -> ServiceRecord?
     func updateService(_ service: ServiceRecord, ifMatch: String?) async throws(NimbusError)
