@@ -53,7 +53,12 @@ package struct FC3API: Sendable {
         }
         api.get("functions") { request, _ in
             let query = ManagementAPI.query(request)
-            let page = try await control.listFC3Functions(try PageQuery(query: query), fcVersion: query["fcVersion"])
+            let given = { (key: String) in query[key].flatMap { $0.isEmpty ? nil : $0 } }
+            let filter = FC3FunctionFilter(
+                runtime: given("runtime"), functionName: given("functionName"), description: given("description"),
+                tags: try Self.tagMap(.array(try Self.jsonArray(given("tags") ?? "[]", "tags"))))
+            let page = try await control.listFC3Functions(
+                try PageQuery(query: query), fcVersion: query["fcVersion"], filter: filter)
             var items: [[String: JSONValue]] = []
             for view in page.items { items.append(try await render(view, request)) }
             return FCResponse.json(Representations.list("functions", items, nextToken: page.nextToken))

@@ -80,7 +80,14 @@ package struct FunctionAPI: Sendable {
             let (service, qualifier) = try ManagementAPI.qualified(request, context)
             let function = try ManagementAPI.parameter(context, "function")
             _ = try await runner.deployment(service: service, qualifier: qualifier, function: function)
-            let running = await runner.instances(service: service, function: function)
+            // `instanceIds=a&instanceIds=b` (2016-08-15) or `instanceIds.1=a&instanceIds.2=b` (2021-04-06).
+            let asked = Set(
+                FormQuery.pairs(request.uri.query ?? "").filter { pair in
+                    pair.key == "instanceIds" || pair.key.hasPrefix("instanceIds.")
+                }.map(\.value))
+            let running = await runner.instances(service: service, function: function).filter { instance in
+                asked.isEmpty || asked.contains(instance.id)
+            }
             let items: [JSONValue] = running.map { instance in
                 .object([
                     "instanceId": .string(instance.id), "versionId": .string(instance.versionId),

@@ -311,3 +311,20 @@ def test_tagged_resources_vpc_bindings_and_layers_arn_v2(fc, make_zip):
     _refused(lambda: fc.create_vpc_binding(service, fc21.CreateVpcBindingRequest(vpc_id='vpc-1')),
              501, 'NotImplemented')
     assert fc.get_function(service, function, fc21.GetFunctionRequest()).body.layers_arn_v2 in (None, [])
+
+
+def test_list_instances_takes_flattened_instance_ids(fc, make_zip):
+    """2021-04-06 flattens list parameters (`instanceIds.1=a&instanceIds.2=b`): ListInstances filters by them."""
+    service, function = unique('svc'), unique('fn')
+    fc.create_service(fc21.CreateServiceRequest(service_name=service))
+    fc.create_function(service, fc21.CreateFunctionRequest(
+        function_name=function, runtime='python3', handler='index.handler',
+        code=fc21.Code(zip_file=_zip_base64(make_zip))))
+    fc.invoke_function(service, function, fc21.InvokeFunctionRequest(body=b'x'))
+    every = fc.list_instances(service, function, fc21.ListInstancesRequest()).body.instances
+    assert every, 'the call left no instance'
+    one = every[0].instance_id
+    picked = fc.list_instances(service, function, fc21.ListInstancesRequest(instance_ids=[one, 'i-none'])).body
+    assert [i.instance_id for i in picked.instances] == [one]
+    none = fc.list_instances(service, function, fc21.ListInstancesRequest(instance_ids=['i-none'])).body.instances
+    assert none in (None, [])

@@ -279,3 +279,24 @@ def test_warm_invocations_take_the_warm_lane(fc, make_zip, endpoint):
     assert [i.instance_id for i in picked] == [one]
     fc.delete_alias(name, 'live')
     fc.delete_function(name)
+
+
+def test_list_functions_filters(fc, make_zip):
+    """ListFunctions' filters, applied before paging: runtime, functionName and description (substrings),
+    tags (every one must match)."""
+    base = unique('lf')
+    made = [_create(fc, make_zip, base + '_a', description='the orders api', tags=[fc3.Tag(key='team', value='web')]),
+            _create(fc, make_zip, base + '_b', description='a batch job', tags=[fc3.Tag(key='team', value='data')])]
+    fc.update_function(base + '_b', fc3.UpdateFunctionRequest(body=fc3.UpdateFunctionInput(runtime='python3.10')))
+
+    def names(**filters):
+        listed = fc.list_functions(fc3.ListFunctionsRequest(prefix=base, **filters)).body.functions or []
+        return [f.function_name for f in listed]
+    assert names() == [base + '_a', base + '_b']
+    assert names(runtime='python3.10') == [base + '_b']
+    assert names(description='orders') == [base + '_a']
+    assert names(function_name='_b') == [base + '_b']
+    assert names(tags=[fc3.Tag(key='team', value='web')]) == [base + '_a']
+    assert names(limit=1, tags=[fc3.Tag(key='team', value='data')]) == [base + '_b'], 'filtered before the page'
+    for view in made:
+        fc.delete_function(view.function_name)

@@ -131,8 +131,8 @@ extension ControlPlane {
 
     /// `ListFunctions`: every function of every service under its 3.0 name, sorted, paged by name;
     /// `fcVersion` `v3` lists the functions made through 3.0, `v2` the others, anything else both.
-    package func listFC3Functions(_ page: PageQuery, fcVersion: String?) async throws(NimbusError)
-        -> Page<FC3Function>
+    package func listFC3Functions(_ page: PageQuery, fcVersion: String?, filter: FC3FunctionFilter = .init())
+        async throws(NimbusError) -> Page<FC3Function>
     {
         var all: [FC3Function] = []
         for service in try await allServices() {
@@ -144,6 +144,11 @@ extension ControlPlane {
                     let name = FC3Name.name(service: service, function: function.name)
                     let made3 = !name.contains("$")
                     if fcVersion == "v3" && !made3 || fcVersion == "v2" && made3 { continue }
+                    guard filter.matches(name: name, spec: function.spec) else { continue }
+                    if !filter.tags.isEmpty {
+                        let tags = try await store.tags(ofService: service.name)
+                        guard filter.tags.allSatisfy({ key, value in tags[key] == value }) else { continue }
+                    }
                     all.append(FC3Function(name: name, service: service, function: function))
                 }
             } while functions.nextToken != nil
@@ -176,5 +181,29 @@ extension ControlPlane {
             services += page.items
         } while page.nextToken != nil
         return services
+    }
+}
+
+/// `ListFunctions`' filters: `runtime` exact, `functionName` and `description` as substrings, every tag in `tags`.
+package struct FC3FunctionFilter: Sendable, Equatable {
+    package var runtime: String?
+    package var functionName: String?
+    package var description: String?
+    package var tags: [String: String] = [:]
+
+    package init(
+        runtime: String? = nil, functionName: String? = nil, description: String? = nil, tags: [String: String] = [:]
+    ) {
+        self.runtime = runtime
+        self.functionName = functionName
+        self.description = description
+        self.tags = tags
+    }
+
+    func matches(name: String, spec: FunctionSpec) -> Bool {
+        if let runtime, spec.runtime != runtime { return false }
+        if let functionName, !name.contains(functionName) { return false }
+        if let description, !(spec.description ?? "").contains(description) { return false }
+        return true
     }
 }
