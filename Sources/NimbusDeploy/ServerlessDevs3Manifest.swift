@@ -43,7 +43,8 @@ enum ServerlessDevs3Manifest {
         }
         for (key, entry) in entries {
             let name = key.string ?? "?"
-            let component = entry["component"]?.string.map { String($0.split(separator: "@")[0]) } ?? ""
+            // `fc3@dev` names a component version; an empty or odd name must not trap (`"".split` is empty).
+            let component = entry["component"]?.string?.split(separator: "@").first.map(String.init) ?? ""
             cursor.checkKeys(entry, known: ["component", "props", "actions", "access"], context: "resources.\(name)")
             guard let props = entry["props"] else {
                 cursor.problem(entry, "resources.\(name) needs props")

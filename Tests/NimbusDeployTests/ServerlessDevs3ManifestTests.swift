@@ -84,6 +84,14 @@ struct ServerlessDevs3ManifestTests {
             ])
     }
 
+    /// An empty component name is a problem with its place, not a crash of the CLI.
+    @Test(arguments: ["''", "'@'", "'@@1'"])
+    func anEmptyComponentIsNamed(component: String) {
+        #expect(throws: ManifestErrors.self) {
+            try parse("edition: 3.0.0\nresources:\n  api:\n    component: \(component)\n    props: {}\n")
+        }
+    }
+
     @Test func anUnknownComponentOrPropertyIsNamed() {
         let text = """
             edition: 3.0.0
