@@ -20,10 +20,7 @@ enum ServerlessDevs3Manifest {
     ]
 
     static func read(_ root: Node, file: String, directory: URL, environment: [String: String]) throws -> Manifest {
-        var variables: [String: String] = [:]
-        for (key, value) in root["vars"]?.mapping ?? Node.Mapping([]) {
-            if let name = key.string, let text = value.string { variables[name] = text }
-        }
+        var variables = ServerlessDevsFile.variables(root)
         // `${resources.<name>.props.<key>}`: another resource's scalar props, as domains name functions.
         for (key, entry) in root["resources"]?.mapping ?? Node.Mapping([]) {
             for (prop, value) in entry["props"]?.mapping ?? Node.Mapping([]) {
@@ -45,14 +42,11 @@ enum ServerlessDevs3Manifest {
             let name = key.string ?? "?"
             // `fc3@dev` names a component version; an empty or odd name must not trap (`"".split` is empty).
             let component = entry["component"]?.string?.split(separator: "@").first.map(String.init) ?? ""
-            cursor.checkKeys(entry, known: ["component", "props", "actions", "access"], context: "resources.\(name)")
-            guard let props = entry["props"] else {
-                cursor.problem(entry, "resources.\(name) needs props")
-                continue
-            }
-            ActionsReader.read(
-                entry["actions"], resource: name, context: "resources.\(name).actions", directory: directory,
-                into: &manifest, cursor: &cursor)
+            guard
+                let props = ServerlessDevsFile.props(
+                    of: entry, resource: name, context: "resources.\(name)", directory: directory, into: &manifest,
+                    cursor: &cursor)
+            else { continue }
             switch component {
             case "fc3": readFunction(props, context: "resources.\(name).props", directory, &manifest, &cursor)
             case "fc3-domain": readDomain(props, context: "resources.\(name).props", function: nil, &manifest, &cursor)
@@ -63,12 +57,7 @@ enum ServerlessDevs3Manifest {
                         + "and 'fc3-domain' (or, in edition 1.0.0 files, 'fc')")
             }
         }
-        ActionsReader.read(
-            root["actions"], resource: "project", context: "actions", directory: directory, into: &manifest,
-            cursor: &cursor)
-        manifest.warnings = cursor.warnings
-        guard cursor.problems.isEmpty else { throw ManifestErrors(problems: cursor.problems) }
-        return manifest
+        return try ServerlessDevsFile.finish(manifest, root: root, directory: directory, cursor: cursor)
     }
 
     static func readFunction(

@@ -26,11 +26,7 @@ enum ServerlessDevsManifest {
     ]
 
     static func read(_ root: Node, file: String, directory: URL, environment: [String: String]) throws -> Manifest {
-        var variables: [String: String] = [:]
-        for (key, value) in root["vars"]?.mapping ?? Node.Mapping([]) {
-            if let name = key.string, let text = value.string { variables[name] = text }
-        }
-        var cursor = YAMLCursor(file: file, variables: variables, environment: environment)
+        var cursor = YAMLCursor(file: file, variables: ServerlessDevsFile.variables(root), environment: environment)
         cursor.checkKeys(root, known: ["edition", "name", "access", "vars", "services", "actions"], context: "s.yaml")
         var manifest = Manifest(file: file)
         guard let entries = root["services"]?.mapping else {
@@ -47,22 +43,14 @@ enum ServerlessDevsManifest {
                 )
                 continue
             }
-            cursor.checkKeys(entry, known: ["component", "props", "actions", "access"], context: "services.\(project)")
-            guard let props = entry["props"] else {
-                cursor.problem(entry, "services.\(project) needs props")
-                continue
-            }
-            ActionsReader.read(
-                entry["actions"], resource: project, context: "services.\(project).actions", directory: directory,
-                into: &manifest, cursor: &cursor)
+            guard
+                let props = ServerlessDevsFile.props(
+                    of: entry, resource: project, context: "services.\(project)", directory: directory,
+                    into: &manifest, cursor: &cursor)
+            else { continue }
             readProps(props, project: project, directory: directory, into: &manifest, cursor: &cursor)
         }
-        ActionsReader.read(
-            root["actions"], resource: "project", context: "actions", directory: directory, into: &manifest,
-            cursor: &cursor)
-        manifest.warnings = cursor.warnings
-        guard cursor.problems.isEmpty else { throw ManifestErrors(problems: cursor.problems) }
-        return manifest
+        return try ServerlessDevsFile.finish(manifest, root: root, directory: directory, cursor: cursor)
     }
 
     static func readProps(
