@@ -29,6 +29,14 @@ def _create(fc, make_zip, name, tag='one', **fields):
         function_name=name, runtime='python3', handler='index.handler', code=_code(make_zip, tag), **fields))).body
 
 
+def _create_from(fc, make_zip, name, files, runtime='python3', **fields):
+    """A function made from `files` (path -> source), handler `index.handler`."""
+    with open(make_zip(files), 'rb') as archive:
+        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
+    return fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
+        function_name=name, runtime=runtime, handler='index.handler', code=code, **fields))).body
+
+
 def _invoke(fc, name, payload=b'hi', qualifier=None, **headers):
     response = fc.invoke_function_with_options(
         name, fc3.InvokeFunctionRequest(body=payload, qualifier=qualifier),

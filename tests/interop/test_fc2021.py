@@ -238,8 +238,8 @@ WSGI_SRC = """def handler(environ, start_response):
 """
 
 
-def test_an_acs3_signed_call_to_a_function_auth_http_trigger(fc, endpoint, make_zip, sent):
-    """HTTP triggers with `authType: function` check the signature through the same verifier: ACS3 works there."""
+def _web_function(fc, make_zip, auth):
+    """A new service with a WSGI function behind an HTTP trigger (`authType` auth, POST): (service, function)."""
     service, function = unique('svc'), unique('fn')
     fc.create_service(fc21.CreateServiceRequest(service_name=service))
     with open(make_zip({'index.py': WSGI_SRC}), 'rb') as archive:
@@ -248,8 +248,13 @@ def test_an_acs3_signed_call_to_a_function_auth_http_trigger(fc, endpoint, make_
         function_name=function, runtime='python3', handler='index.handler', memory_size=128, timeout=10,
         code=fc21.Code(zip_file=code)))
     fc.create_trigger(service, function, fc21.CreateTriggerRequest(
-        trigger_name='web', trigger_type='http',
-        trigger_config=json.dumps({'authType': 'function', 'methods': ['POST']})))
+        trigger_name='web', trigger_type='http', trigger_config=json.dumps({'authType': auth, 'methods': ['POST']})))
+    return service, function
+
+
+def test_an_acs3_signed_call_to_a_function_auth_http_trigger(fc, endpoint, make_zip, sent):
+    """HTTP triggers with `authType: function` check the signature through the same verifier: ACS3 works there."""
+    service, function = _web_function(fc, make_zip, 'function')
     path = '/2016-08-15/proxy/{0}/{1}/items'.format(service, function)
     assert requests.post(endpoint + path, data=b'x', timeout=30).status_code == 403, 'unsigned must be refused'
     params = open_models.Params(action='HttpTrigger', version='2021-04-06', protocol='HTTP', pathname=path,
@@ -271,16 +276,7 @@ def test_an_acs3_signed_call_to_a_function_auth_http_trigger(fc, endpoint, make_
 def test_http_triggers_answer_under_the_2021_prefix(fc, endpoint, make_zip):
     """`/2021-04-06/proxy/{service}.{qualifier}/{function}/...` is an HTTP-trigger path as 2016-08-15's is:
     anonymous triggers answer unsigned, `function` ones need a signature (FC scheme, the SDK's helper)."""
-    service, function = unique('svc'), unique('fn')
-    fc.create_service(fc21.CreateServiceRequest(service_name=service))
-    with open(make_zip({'index.py': WSGI_SRC}), 'rb') as archive:
-        code = base64.b64encode(archive.read()).decode()
-    fc.create_function(service, fc21.CreateFunctionRequest(
-        function_name=function, runtime='python3', handler='index.handler', memory_size=128, timeout=10,
-        code=fc21.Code(zip_file=code)))
-    fc.create_trigger(service, function, fc21.CreateTriggerRequest(
-        trigger_name='web', trigger_type='http',
-        trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['POST']})))
+    service, function = _web_function(fc, make_zip, 'anonymous')
     path = '/2021-04-06/proxy/{0}.LATEST/{1}/items'.format(service, function)
     for _ in range(3):  # cold, then warm: the warm lane parses the same paths
         answer = requests.post(endpoint + path, data=b'open', timeout=30)

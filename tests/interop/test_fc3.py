@@ -12,7 +12,7 @@ import pytest
 import requests
 from alibabacloud_fc20230330 import models as fc3
 
-from fc3_util import SOURCE, _client, _code, _create, _invoke, _refused
+from fc3_util import SOURCE, _client, _code, _create, _create_from, _invoke, _refused
 from interop_util import lane_calls, unique
 
 
@@ -163,10 +163,7 @@ SLEEPY = 'import time\n\ndef handler(event, context):\n    time.sleep(0.5)\n    
 
 def test_a_reserved_concurrency_caps_the_function(fc, make_zip):
     name = unique('fn')
-    with open(make_zip({'index.py': SLEEPY}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime='python3', handler='index.handler', code=code)))
+    _create_from(fc, make_zip, name, {'index.py': SLEEPY})
     put = fc.put_concurrency_config(name, fc3.PutConcurrencyConfigRequest(
         body=fc3.PutConcurrencyInput(reserved_concurrency=1))).body
     assert put.reserved_concurrency == 1 and put.function_arn.endswith(':functions/' + name)

@@ -8,7 +8,7 @@ import pytest
 import requests
 from alibabacloud_fc20230330 import models as fc3
 
-from fc3_util import EVENT_JS, EVENT_PY, _client, _refused
+from fc3_util import EVENT_JS, EVENT_PY, _client, _create_from, _refused
 from interop_util import unique
 
 
@@ -21,10 +21,7 @@ def fc(endpoint):
                                                       ('nodejs18', 'index.js', EVENT_JS)])
 def test_an_http_trigger_gives_the_handler_fc3s_event(fc, make_zip, runtime, filename, source):
     name = unique('fn')
-    with open(make_zip({filename: source}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime=runtime, handler='index.handler', code=code)))
+    _create_from(fc, make_zip, name, {filename: source}, runtime=runtime)
     trigger = fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
         trigger_name='web', trigger_type='http',
         trigger_config=json.dumps({'authType': 'anonymous', 'methods': ['GET', 'POST']})))).body
@@ -43,10 +40,7 @@ def test_an_http_trigger_gives_the_handler_fc3s_event(fc, make_zip, runtime, fil
 
 def test_a_custom_domain_routes_to_a_function(fc, make_zip, endpoint):
     name = unique('fn')
-    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime='python3', handler='index.handler', code=code)))
+    _create_from(fc, make_zip, name, {'index.py': EVENT_PY})
     fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
         trigger_name='web', trigger_type='http', trigger_config=json.dumps({'authType': 'anonymous',
                                                                             'methods': ['GET']}))))
@@ -70,10 +64,7 @@ def test_a_custom_domain_routes_to_a_function(fc, make_zip, endpoint):
 def test_a_custom_domain_reaches_a_function_without_an_http_trigger(fc, make_zip, endpoint):
     """FC 3.0's custom domains route straight to functions: no HTTP trigger needed (a 2.0 route needs one)."""
     name = unique('fn')
-    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime='python3', handler='index.handler', code=code)))
+    _create_from(fc, make_zip, name, {'index.py': EVENT_PY})
     domain = name.replace('_', '-') + '.direct.example.com'
     fc.create_custom_domain(fc3.CreateCustomDomainRequest(body=fc3.CreateCustomDomainInput(
         domain_name=domain, protocol='HTTP', route_config=fc3.RouteConfig(routes=[fc3.PathConfig(
@@ -103,10 +94,7 @@ def test_an_http_triggers_cors_config_answers_browsers(fc, make_zip):
     """`corsConfig` on an HTTP trigger: a preflight is answered from it (unsigned, 204), and answers carry
     Access-Control-Allow-Origin for an allowed origin only, cold and warm."""
     name = unique('fn')
-    with open(make_zip({'index.py': EVENT_PY}), 'rb') as archive:
-        code = fc3.InputCodeLocation(zip_file=base64.b64encode(archive.read()).decode())
-    fc.create_function(fc3.CreateFunctionRequest(body=fc3.CreateFunctionInput(
-        function_name=name, runtime='python3', handler='index.handler', code=code)))
+    _create_from(fc, make_zip, name, {'index.py': EVENT_PY})
     cors = {'allowOrigins': ['https://shop.example.com'], 'allowMethods': ['GET', 'POST'],
             'allowHeaders': ['content-type'], 'exposeHeaders': ['x-raw-path'], 'maxAge': 600}
     trigger = fc.create_trigger(name, fc3.CreateTriggerRequest(body=fc3.CreateTriggerInput(
