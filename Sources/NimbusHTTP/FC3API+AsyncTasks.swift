@@ -10,16 +10,16 @@ extension FC3API {
         api.get(RouterPath(base + "/:id")) { request, context in
             let (target, id) = try await task(request, context)
             guard let event = try await tasks.store.event(invocationId: id, function: target) else {
-                throw Self.taskNotFound(id, target)
+                throw Self.taskNotFound(id, try Self.name(context))
             }
-            return FCResponse.json(render(event, includePayload: true))
+            return FCResponse.json(render(event, name: try Self.name(context), includePayload: true))
         }
         api.put(RouterPath(base + "/:id/stop")) { request, context in
             let (target, id) = try await task(request, context)
             let key = AsyncEventKey(
                 serviceName: target.serviceName, functionName: target.functionName, invocationId: id)
             guard try await tasks.dispatcher.stop(key, target: target) != nil else {
-                throw Self.taskNotFound(id, target)
+                throw Self.taskNotFound(id, try Self.name(context))
             }
             return FCResponse.json([:])
         }
@@ -30,8 +30,9 @@ extension FC3API {
             let (filter, limit) = try AsyncInvocationAPI.filter(query, target)
             let page = try await tasks.store.listEvents(filter, limit: limit, nextToken: query["nextToken"])
             let include = query["includePayload"]?.lowercased() == "true"
+            let name = try Self.name(context)
             var body: [String: JSONValue] = [
-                "tasks": .array(page.items.map { .object(render($0, includePayload: include)) })
+                "tasks": .array(page.items.map { .object(render($0, name: name, includePayload: include)) })
             ]
             if let token = page.nextToken { body["nextToken"] = .string(token) }
             return FCResponse.json(body)
@@ -48,15 +49,13 @@ extension FC3API {
         (try await target(request, context), try ManagementAPI.parameter(context, "id"))
     }
 
-    static func taskNotFound(_ id: String, _ target: QualifiedFunction) -> NimbusError {
-        let name = FC3Name.name(FC3Name(service: target.serviceName, function: target.functionName))
-        return NimbusError(.asyncTaskNotFound, "async task '\(id)' does not exist for function '\(name)'")
+    static func taskNotFound(_ id: String, _ name: String) -> NimbusError {
+        NimbusError(.asyncTaskNotFound, "async task '\(id)' does not exist for function '\(name)'")
     }
 
-    /// FC 3.0's `AsyncTask`.
-    func render(_ event: AsyncEvent, includePayload: Bool) -> [String: JSONValue] {
+    /// FC 3.0's `AsyncTask` of the function the request named `name`.
+    func render(_ event: AsyncEvent, name: String, includePayload: Bool) -> [String: JSONValue] {
         var fields = AsyncInvocationAPI.representation(event, includePayload: includePayload)
-        let name = FC3Name.name(FC3Name(service: event.target.serviceName, function: event.target.functionName))
         fields["taskId"] = fields.removeValue(forKey: "invocationId")
         fields["taskErrorMessage"] = fields.removeValue(forKey: "invocationErrorMessage")
         fields["taskPayload"] = fields.removeValue(forKey: "invocationPayload")

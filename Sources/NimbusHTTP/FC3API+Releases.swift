@@ -64,10 +64,11 @@ extension FC3API {
     /// Triggers: `triggerConfig` a JSON string both ways, as on 2021-04-06.
     func registerTriggers(on api: RouterGroup<NimbusRequestContext>) {
         let path = "functions/:function/triggers"
-        let render = { @Sendable (record: TriggerRecord, address: FC3Name, request: Request) throws in
+        // `name` as the request wrote it (the function's 3.0 name, or `service$function`).
+        let render = { @Sendable (record: TriggerRecord, address: FC3Name, name: String, request: Request) throws in
             try FC3Representations.trigger(
-                record, address: address, baseURL: ManagementAPI.baseURL(request), region: control.region,
-                accountId: control.credentials.accountId)
+                record, name: name, address: address, baseURL: ManagementAPI.baseURL(request),
+                region: control.region, accountId: control.credentials.accountId)
         }
         api.post(RouterPath(path)) { request, context in
             let address = try await control.fc3Address(try Self.name(context))
@@ -75,7 +76,7 @@ extension FC3API {
                 service: address.service, function: address.function,
                 try ManagementAPI.triggerConfigObject(try await management.fields(request)))
             management.functionChanged(address.service, address.function)
-            return FCResponse.json(try render(record, address, request), etag: record.meta.etag)
+            return FCResponse.json(try render(record, address, try Self.name(context), request), etag: record.meta.etag)
         }
         api.get(RouterPath(path)) { request, context in
             let address = try await control.fc3Address(try Self.name(context))
@@ -84,13 +85,14 @@ extension FC3API {
             )
             return FCResponse.json(
                 Representations.list(
-                    "triggers", try page.items.map { try render($0, address, request) }, nextToken: page.nextToken))
+                    "triggers", try page.items.map { try render($0, address, try Self.name(context), request) },
+                    nextToken: page.nextToken))
         }
         api.get(RouterPath(path + "/:trigger")) { request, context in
             let address = try await control.fc3Address(try Self.name(context))
             let record = try await control.trigger(
                 try ManagementAPI.parameter(context, "trigger"), function: address.function, service: address.service)
-            return FCResponse.json(try render(record, address, request), etag: record.meta.etag)
+            return FCResponse.json(try render(record, address, try Self.name(context), request), etag: record.meta.etag)
         }
         api.put(RouterPath(path + "/:trigger")) { request, context in
             let address = try await control.fc3Address(try Self.name(context))
@@ -99,7 +101,7 @@ extension FC3API {
                 try ManagementAPI.triggerConfigObject(try await management.fields(request)),
                 ifMatch: ManagementAPI.ifMatch(request))
             management.functionChanged(address.service, address.function)
-            return FCResponse.json(try render(record, address, request), etag: record.meta.etag)
+            return FCResponse.json(try render(record, address, try Self.name(context), request), etag: record.meta.etag)
         }
         api.delete(RouterPath(path + "/:trigger")) { request, context in
             let address = try await control.fc3Address(try Self.name(context))

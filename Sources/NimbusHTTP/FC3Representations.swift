@@ -22,7 +22,9 @@ enum FC3Representations {
     }
 
     /// `triggerConfig` as a JSON string, and for HTTP triggers the URLs that answer them on this server.
-    static func trigger(_ record: TriggerRecord, address: FC3Name, baseURL: String, region: String, accountId: String)
+    static func trigger(
+        _ record: TriggerRecord, name: String, address: FC3Name, baseURL: String, region: String, accountId: String
+    )
         throws(NimbusError) -> [String: JSONValue]
     {
         var fields = try ManagementAPI.trigger(record, version: .fc20210406)
@@ -31,19 +33,11 @@ enum FC3Representations {
         let qualifier = record.spec.qualifier.flatMap { $0.isEmpty ? nil : $0 } ?? "LATEST"
         fields["qualifier"] = .string(qualifier)
         fields["status"] = .string("Success")
-        fields["targetArn"] = .string(
-            arn(FC3Name.name(address), region: region, accountId: accountId))
+        fields["targetArn"] = .string(arn(name, region: region, accountId: accountId))
         if record.spec.triggerType == "http" {
             let url = "\(baseURL)\(CallRoute.proxyPrefix)\(address.service).\(qualifier)/\(address.function)/"
             fields["httpTrigger"] = .object(["urlInternet": .string(url), "urlIntranet": .string(url)])
         }
         return fields
-    }
-}
-
-extension FC3Name {
-    /// The name as written in a request (`F`, or `service$function`).
-    static func name(_ address: FC3Name) -> String {
-        address.service == address.function ? address.function : "\(address.service)$\(address.function)"
     }
 }
