@@ -105,7 +105,9 @@ actor ProcessLauncher: InstanceLauncher {
             await withCheckedContinuation { spawnTurns[ticket] = $0 }
         }
         spawnHolders.insert(ticket)
-        // The bound on one spawn's turn: a start that hangs cannot hold the gate.
+        // The bound on one spawn's turn: a start that hangs cannot hold the gate. The sleep only throws
+        // if this task is cancelled (nothing cancels it), and then the turn ends early: harmless, as
+        // `spawnEnded` ends a turn once.
         Task {
             try? await Task.sleep(for: Self.spawnTurnLimit)
             self.spawnEnded(ticket)
